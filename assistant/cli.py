@@ -1,0 +1,216 @@
+"""`parcours` command line: a thin shell over `assistant.project`.
+
+Exit codes: 0 success; 1 something failed (a file, a check) and was reported; 2 usage error.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, ParamSpec
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+from rich.table import Table
+
+from assistant.build import OVERALL_MAP_ID, PROVIDERS
+from assistant.errors import ConfigError, ParcoursError
+from assistant.model import Lane, journey_map_json_schema
+from assistant.project import Project, verify_export
+from assistant.settings import Settings
+from assistant.workspace import Workspace, atomic_write
+from ingest.pipeline import IngestReport, discover
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Customer journey maps from interviews and reviews, every item backed by verbatim quotes.",
+)
+# Wide enough for the stages × lanes table when output is not a terminal (logs, CI).
+out = Console(width=None if sys.stdout.isatty() else 120)
+err = Console(stderr=True, width=None if sys.stderr.isatty() else 120)
+
+WorkspaceOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--workspace",
+        "-w",
+        help="Workspace folder [default: ./parcours-workspace, or PARCOURS_WORKSPACE]",
+    ),
+]
+MapOption = Annotated[str, typer.Option("--map", help="Map id (default: the overall map)")]
+
+
+P = ParamSpec("P")
+
+
+def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
+    """A ParcoursError becomes one red line and exit code 1 (2 for configuration errors)."""
+
+    @functools.wraps(command)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> None:
+        try:
+            command(*args, **kwargs)
+        except ParcoursError as error:
+            err.print(f"[red]error:[/red] {error}")
+            raise typer.Exit(2 if isinstance(error, ConfigError) else 1) from error
+
+    return wrapper
+
+
+def _project(workspace: Path | None) -> Project:
+    settings = Settings()
+    return Project(workspace or settings.workspace, embedder=settings.embedder)
+
+
+@app.command()
+@reports_errors
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files and folders to ingest")],
+    workspace: WorkspaceOption = None,
+    interviewer: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--interviewer",
+            "-i",
+            help="Speaker name to treat as interviewer "
+            "(repeatable); known role labels (Q, Enquêtrice…) need none",
+        ),
+    ] = None,
+) -> None:
+    """Read transcripts (.txt, .md) and review tables (.csv), segment, embed and store them."""
+    project = _project(workspace)
+    files, _ = discover(paths)
+    with Progress(
+        TextColumn("[bold]ingest"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        console=err,
+        transient=True,
+    ) as progress:
+        task = progress.add_task("", total=len(files))
+
+        def advance(path: Path) -> None:
+            progress.update(task, advance=1, description=path.name)
+
+        report = project.ingest(paths, interviewers=frozenset(interviewer or ()), on_file=advance)
+    _print_ingest_report(report)
+    raise typer.Exit(report.exit_code)
+
+
+def _print_ingest_report(report: IngestReport) -> None:
+    table = Table(title="Ingest", show_lines=False)
+    for column in ("file", "status", "sources", "segments", "reason"):
+        table.add_column(column, overflow="fold")
+    styles = {"ingested": "green", "skipped": "yellow", "failed": "bold red"}
+    for outcome in report.outcomes:
+        table.add_row(
+            outcome.path,
+            f"[{styles[outcome.status]}]{outcome.status}",
+            str(outcome.sources or ""),
+            str(outcome.segments or ""),
+            outcome.reason,
+        )
+    out.print(table)
+    ingested, skipped, failed = (
+        len(report.by_status(s)) for s in ("ingested", "skipped", "failed")
+    )
+    out.print(f"{ingested} ingested, {skipped} skipped, {failed} failed")
+    for outcome in report.by_status("failed"):
+        err.print(f"[red]failed:[/red] {outcome.path}: {outcome.reason}")
+
+
+@app.command()
+@reports_errors
+def build(
+    workspace: WorkspaceOption = None,
+    provider: Annotated[str, typer.Option(help=f"Extractor: {', '.join(PROVIDERS)}")] = "offline",
+    persona: Annotated[str | None, typer.Option(help="Build the map of one persona only")] = None,
+) -> None:
+    """Build the journey map (a new revision) and print its stages × lanes counts."""
+    if provider not in PROVIDERS:
+        raise ConfigError(f"unknown provider {provider!r}", f"use one of: {', '.join(PROVIDERS)}")
+    result = _project(workspace).build(provider=provider, persona=persona)
+    journey_map = result.map
+    table = Table(title=f"{journey_map.title} — revision {journey_map.revision}")
+    table.add_column("stage")
+    lanes = [lane for lane in Lane if lane.customer_side]
+    for lane in lanes:
+        table.add_column(lane.value, justify="right")
+    table.add_column("valence", justify="right")
+    counts = journey_map.lane_counts()
+    for stage in journey_map.stages:
+        valence = "" if stage.valence is None else f"{stage.valence:+.1f}"
+        table.add_row(stage.name, *(str(counts[stage.id][lane.value]) for lane in lanes), valence)
+    out.print(table)
+    evidence = sum(len(item.evidence) for _, item in journey_map.items())
+    out.print(
+        f"{len(journey_map.items())} items, {evidence} quotes from "
+        f"{len(journey_map.sources)} sources; {len(journey_map.ungrounded)} ungrounded claims"
+    )
+    out.print(f"map {journey_map.id} revision {journey_map.revision}: {result.path}")
+
+
+@app.command()
+@reports_errors
+def export(
+    workspace: WorkspaceOption = None,
+    map_id: MapOption = OVERALL_MAP_ID,
+    format: Annotated[str, typer.Option("--format", help="Export format: json")] = "json",
+    with_sources: Annotated[
+        bool,
+        typer.Option(help="Embed each source's text and segments so anyone can verify the quotes"),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: standard output)")
+    ] = None,
+) -> None:
+    """Export a map as JSON (the public contract: see `parcours schema`)."""
+    if format != "json":
+        raise ConfigError(f"unknown export format {format!r}", "use --format json")
+    document = _project(workspace).export(map_id, with_sources=with_sources)
+    if output is None:
+        sys.stdout.write(document)
+        return
+    atomic_write(output, document.encode())
+    err.print(f"wrote {output}")
+
+
+@app.command()
+@reports_errors
+def verify(
+    file: Annotated[
+        Path, typer.Argument(help="An exported map (JSON)", exists=True, dir_okay=False)
+    ],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Re-check every quote of an exported map against its sources; exit 1 on any mismatch."""
+    root = workspace or Settings().workspace
+    report = verify_export(file, Workspace(root))
+    for problem in report.problems:
+        err.print(f"[red]mismatch:[/red] {problem}")
+    if report.ok:
+        out.print(
+            f"{file}: {report.checked}/{report.checked} quotes verified "
+            "(text, offsets, speaker, timestamp)"
+        )
+        return
+    out.print(f"{file}: {len(report.problems)} problems in {report.checked} quotes")
+    raise typer.Exit(1)
+
+
+@app.command()
+@reports_errors
+def schema() -> None:
+    """Print the JSON Schema of an exported map."""
+    sys.stdout.write(json.dumps(journey_map_json_schema(), indent=2, ensure_ascii=False) + "\n")
+
+
+def main() -> None:
+    app()

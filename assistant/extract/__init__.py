@@ -1,0 +1,1 @@
+"""Extractors: sources → claims (stage, lane, text, cited quote). Grounding happens after."""

@@ -1,0 +1,281 @@
+"""The offline extractor: deterministic, no LLM. A real baseline, measured by `make eval`.
+
+Each participant sentence is scored for (stage, lane) by
+- FR/EN cue lexicons on the sentence itself (`data/cues.json`);
+- the interviewer's question just before the answer, and the rest of the answer (context: "Comment
+  avez-vous découvert la marque ?" says "awareness" for every sentence of the reply);
+- its nearest labelled exemplars in embedding space (`data/exemplars.jsonl`), rank-weighted;
+- a weak prior from where the sentence sits in the interview (interviews walk the journey in order).
+A sentence with no cue at all (fillers, small talk) yields nothing. A sentence may yield a main
+item, touchpoint items (channels from a gazetteer, merged by identity across sources) and an
+emotion item when it carries a feeling. Quotes are the sentences themselves: grounded by
+construction, and still checked by the aligner.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from importlib import resources
+
+import numpy as np
+
+from assistant.claims import Claim
+from assistant.extract.cues import CueLexicon
+from assistant.model import STAGE_IDS, Lane, Role, Segment, Source, SourceKind
+from ingest.embedders.base import Embedder, Vectors
+
+NAME = "offline"
+VERSION = "1"
+
+_STAGE_CENTRES = dict(zip(STAGE_IDS, (0.1, 0.3, 0.5, 0.7, 0.9), strict=True))
+_REVIEW_PRIOR = {
+    "awareness": 0.1,
+    "consideration": 0.2,
+    "purchase": 0.3,
+    "retention": 0.6,
+    "advocacy": 0.5,
+}
+_MAIN_LANES = list(lane for lane in Lane if lane.customer_side and lane != Lane.TOUCHPOINT)
+_FILLER = re.compile(
+    r"^(?:\([^)]{0,30}\)[\s,.…!]*|(?:euh+|heu+|bon|bah|ben|alors|donc|et|mais|oui|non|ouais|voilà|enfin|bref|"
+    r"honnêtement|franchement|en fait|du coup|well|so|yeah|yes|no|um+|uh+|like|honestly|"
+    r"actually|and|but|okay|ok)\b[\s,.…!]*)+",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Weights:
+    """Relative weight of each signal (tuned on the eval dev half only)."""
+
+    sentence_cues: float = 1.0
+    question_context: float = 0.8
+    turn_context: float = 0.3
+    exemplars: float = 1.5
+    position: float = 0.5
+    lane_cues: float = 1.0
+    lane_exemplars: float = 1.5
+    question_mark: float = 1.5
+    min_lane_score: float = 0.9
+    min_words: int = 4
+    neighbours: int = 7
+
+
+class ExemplarBank:
+    def __init__(self, rows: list[dict[str, str]]) -> None:
+        self.rows = rows
+        self.texts = [row["text"] for row in rows]
+        self.stages = [row["stage"] for row in rows]
+        self.lanes = [Lane(row["lane"]) for row in rows]
+        payload = "\n".join(json.dumps(row, sort_keys=True) for row in rows)
+        self.sha256 = hashlib.sha256(payload.encode()).hexdigest()
+
+    @classmethod
+    def bundled(cls) -> ExemplarBank:
+        data = resources.files("assistant.extract").joinpath("data/exemplars.jsonl")
+        rows = [json.loads(line) for line in data.read_text("utf-8").splitlines() if line.strip()]
+        return cls(rows)
+
+
+class OfflineExtractor:
+    name = NAME
+
+    def __init__(
+        self,
+        embedder: Embedder,
+        exemplar_vectors: Vectors | None = None,
+        lexicon: CueLexicon | None = None,
+        bank: ExemplarBank | None = None,
+        weights: Weights | None = None,
+    ) -> None:
+        self.embedder = embedder
+        self.lexicon = lexicon or CueLexicon.bundled()
+        self.bank = bank or ExemplarBank.bundled()
+        self.weights = weights or Weights()
+        if exemplar_vectors is None:
+            exemplar_vectors = embedder.embed_documents(self.bank.texts)
+        self.exemplar_vectors = exemplar_vectors
+
+    @property
+    def data_versions(self) -> dict[str, str]:
+        return {
+            "extractor": f"{NAME}-{VERSION}",
+            "cues": f"{self.lexicon.version}:{self.lexicon.sha256[:12]}",
+            "exemplars": self.bank.sha256[:12],
+        }
+
+    def extract(
+        self, sources: Sequence[Source], vectors: Mapping[str, Vectors], map_language: str = "en"
+    ) -> list[Claim]:
+        """Claims from every participant sentence; touchpoints are named in `map_language`."""
+        claims: list[Claim] = []
+        for source in sources:
+            claims.extend(self._extract_source(source, vectors, map_language))
+        return claims
+
+    def _extract_source(
+        self, source: Source, vectors: Mapping[str, Vectors], map_language: str
+    ) -> list[Claim]:
+        claims: list[Claim] = []
+        language = source.language if source.language in ("fr", "en") else "en"
+        question_by_turn = _questions_before_turns(source)
+        turn_text: dict[int, str] = {}
+        for segment in source.segments:
+            turn_text[segment.turn] = (
+                turn_text.get(segment.turn, "") + " " + source.text[segment.start : segment.end]
+            )
+        for segment in source.segments:
+            if segment.role == Role.INTERVIEWER:
+                continue
+            sentence = source.text[segment.start : segment.end]
+            vector = vectors.get(segment.id)
+            claims.extend(
+                self._classify(
+                    source,
+                    segment,
+                    sentence,
+                    language,
+                    vector,
+                    question_by_turn.get(segment.turn, ""),
+                    turn_text.get(segment.turn, ""),
+                    map_language,
+                )
+            )
+        return claims
+
+    def _classify(
+        self,
+        source: Source,
+        segment: Segment,
+        sentence: str,
+        language: str,
+        vector: Vectors | None,
+        question: str,
+        turn: str,
+        map_language: str,
+    ) -> list[Claim]:
+        w = self.weights
+        if len(sentence.split()) < w.min_words:
+            return []
+        lex = self.lexicon
+        stage_cues = lex.stage_scores(sentence, language)
+        lane_cues = lex.lane_scores(sentence, language)
+        touchpoints = lex.touchpoints_in(sentence, language)
+        valence = lex.valence_of(sentence, language)
+        has_cue = any(stage_cues.values()) or any(lane_cues.values()) or touchpoints or valence
+        if not has_cue:
+            return []
+        knn_stage, knn_lane = self._neighbours(vector)
+        question_cues = lex.stage_scores(question, language)
+        turn_cues = lex.stage_scores(turn, language)
+        prior = self._prior(source, segment)
+        stage_score = {
+            stage: w.sentence_cues * stage_cues[stage]
+            + w.question_context * min(question_cues[stage], 2)
+            + w.turn_context * min(turn_cues[stage], 3)
+            + w.exemplars * knn_stage.get(stage, 0.0)
+            + w.position * prior.get(stage, 0.0)
+            for stage in STAGE_IDS
+        }
+        stage = max(STAGE_IDS, key=lambda s: stage_score[s])
+        lane_score = {
+            lane: w.lane_cues * lane_cues.get(lane, 0.0)
+            + w.lane_exemplars * knn_lane.get(lane, 0.0)
+            for lane in _MAIN_LANES
+        }
+        if sentence.rstrip().endswith("?"):
+            lane_score[Lane.QUESTION] += w.question_mark
+        # Emotion is an overlay: a felt sentence yields an emotion item besides its main lane
+        # ("livraison en retard, j'étais énervée" is an obstacle and an emotion).
+        felt = bool(valence) and lane_cues.get(Lane.EMOTION, 0.0) > 0
+        lanes = [lane for lane in _MAIN_LANES if lane != Lane.EMOTION] if felt else _MAIN_LANES
+        lane = max(lanes, key=lambda candidate: lane_score[candidate])
+        confidence = _confidence(stage_score, lane_score[lane])
+        claims: list[Claim] = []
+        base = Claim(
+            stage_id=stage,
+            lane=lane,
+            text=item_text(sentence),
+            quote=sentence,
+            source_id=source.id,
+            segment_id=segment.id,
+            score=confidence,
+        )
+        if lane_score[lane] >= w.min_lane_score:
+            claims.append(replace(base, valence=valence if lane == Lane.EMOTION else None))
+        if felt:
+            claims.append(replace(base, lane=Lane.EMOTION, valence=valence))
+        for touchpoint in touchpoints:
+            claims.append(
+                replace(
+                    base,
+                    lane=Lane.TOUCHPOINT,
+                    text=touchpoint.label(map_language),
+                    key=touchpoint.id,
+                )
+            )
+        return claims
+
+    def _neighbours(self, vector: Vectors | None) -> tuple[dict[str, float], dict[Lane, float]]:
+        if vector is None or not len(self.exemplar_vectors):
+            return {}, {}
+        similarities = self.exemplar_vectors @ np.asarray(vector, dtype=np.float32)
+        k = min(self.weights.neighbours, len(similarities))
+        nearest = np.argsort(-similarities)[:k]
+        stages: dict[str, float] = {}
+        lanes: dict[Lane, float] = {}
+        total = sum(1.0 / (rank + 1) for rank in range(k))
+        for rank, index in enumerate(nearest):
+            weight = 1.0 / (rank + 1) / total
+            stages[self.bank.stages[index]] = stages.get(self.bank.stages[index], 0.0) + weight
+            lanes[self.bank.lanes[index]] = lanes.get(self.bank.lanes[index], 0.0) + weight
+        return stages, lanes
+
+    @staticmethod
+    def _prior(source: Source, segment: Segment) -> dict[str, float]:
+        if source.kind != SourceKind.INTERVIEW:
+            return _REVIEW_PRIOR
+        position = segment.start / max(1, len(source.text))
+        return {
+            stage: math.exp(-(((position - centre) / 0.2) ** 2) / 2)
+            for stage, centre in _STAGE_CENTRES.items()
+        }
+
+
+def _questions_before_turns(source: Source) -> dict[int, str]:
+    """For each participant turn, the interviewer's words in the turn just before it."""
+    by_turn: dict[int, list[Segment]] = {}
+    for segment in source.segments:
+        by_turn.setdefault(segment.turn, []).append(segment)
+    out: dict[int, str] = {}
+    previous_interviewer = ""
+    for turn in sorted(by_turn):
+        segments = by_turn[turn]
+        text = " ".join(source.text[s.start : s.end] for s in segments)
+        if segments[0].role == Role.INTERVIEWER:
+            previous_interviewer = text
+        else:
+            out[turn] = previous_interviewer
+    return out
+
+
+def _confidence(stage_score: dict[str, float], lane_score: float) -> float:
+    ranked = sorted(stage_score.values(), reverse=True)
+    margin = (ranked[0] - ranked[1]) / ranked[0] if ranked and ranked[0] > 0 else 0.0
+    return round(max(0.05, min(1.0, 0.5 * margin + 0.5 * min(1.0, lane_score / 3))), 2)
+
+
+def item_text(sentence: str, limit: int = 180) -> str:
+    """A sentence as an item label: spoken fillers trimmed at the start, capitalised, bounded."""
+    text = _FILLER.sub("", sentence.strip()).strip(" ,;:-–—")
+    text = text or sentence.strip()
+    text = text[0].upper() + text[1:]
+    if len(text) > limit:
+        cut = text[:limit].rsplit(" ", 1)[0]
+        text = cut.rstrip(" ,;:") + "…"
+    return text

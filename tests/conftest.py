@@ -1,0 +1,43 @@
+"""Shared fixtures. The network guard comes from pytest-socket (see pyproject's addopts:
+`--allow-hosts` lets tests reach servers they start on loopback, nothing else)."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from assistant.project import Project
+from ingest.embedders import HashingEmbedder
+from ingest.segment import SpacySegmenter
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples"
+
+
+@pytest.fixture(scope="session")
+def segmenter() -> SpacySegmenter:
+    return SpacySegmenter()
+
+
+@pytest.fixture
+def embedder() -> HashingEmbedder:
+    return HashingEmbedder()
+
+
+@pytest.fixture
+def project(tmp_path: Path, embedder: HashingEmbedder, segmenter: SpacySegmenter) -> Project:
+    """A workspace in a temporary folder, real Chroma and spaCy, the fast hashing embedder."""
+    return Project(tmp_path / "ws", embedder=embedder, segmenter=segmenter)
+
+
+@pytest.fixture
+def hashing_env(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """CLI runs in tests use the fast deterministic embedder unless a test says otherwise."""
+    monkeypatch.setenv("PARCOURS_EMBEDDER", "hashing")
+    yield
