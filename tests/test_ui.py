@@ -21,7 +21,11 @@ def test_viewer_shows_stages_items_and_export(project: Project) -> None:
     assert not app.exception
     assert app.header[0].value == "Parcours client — tous les participants"
     assert [s.value.split(" (")[0] for s in app.subheader] == [
-        "Sensibilisation", "Considération", "Achat", "Rétention", "Recommandation"
+        "Sensibilisation",
+        "Considération",
+        "Achat",
+        "Rétention",
+        "Recommandation",
     ]
     assert len(app.expander) > 5
     assert app.sidebar.get("download_button")[0].proto.label == "Export JSON"

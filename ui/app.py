@@ -1,6 +1,6 @@
 """Streamlit viewer: a thin shell over `assistant.project` (layout and session state only).
 
-    make ui            # or: streamlit run ui/app.py -- --workspace PATH
+make ui            # or: streamlit run ui/app.py -- --workspace PATH
 """
 
 from __future__ import annotations
@@ -47,7 +47,9 @@ def default_workspace() -> str:
 def citation(item: Item) -> list[str]:
     lines = []
     for evidence in item.evidence:
-        where = ", ".join(p for p in (evidence.source_id, evidence.speaker, evidence.timestamp) if p)
+        where = ", ".join(
+            p for p in (evidence.source_id, evidence.speaker, evidence.timestamp) if p
+        )
         lines.append(f"> {evidence.quote}\n\n[{where}]")
     return lines
 
@@ -86,7 +88,9 @@ def main() -> None:
     project = Project(Path(root))
     map_ids = project.workspace.map_ids() if project.workspace.exists() else []
     if not map_ids:
-        st.info(f"No map in {root} yet: run `parcours ingest` then `parcours build` (or `make demo`).")
+        st.info(
+            f"No map in {root} yet: run `parcours ingest` then `parcours build` (or `make demo`)."
+        )
         return
     default = map_ids.index(OVERALL_MAP_ID) if OVERALL_MAP_ID in map_ids else 0
     map_id = st.sidebar.selectbox("Map", map_ids, index=default)
