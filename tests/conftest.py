@@ -18,6 +18,21 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
+# The public JSON contract, written out here rather than derived from the code it checks.
+CONTRACT_TOP_LEVEL = frozenset(
+    {
+        "schema_version",
+        "id",
+        "title",
+        "language",
+        "persona",
+        "revision",
+        "stages",
+        "ungrounded",
+        "sources",
+        "provenance",
+    }
+)
 
 
 @pytest.fixture(scope="session")

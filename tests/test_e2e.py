@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.model import CUSTOMER_LANES
-from tests.conftest import SAMPLES
+from tests.conftest import CONTRACT_TOP_LEVEL, SAMPLES
 
 runner = CliRunner()
 SCHEMA = json.loads(
@@ -59,18 +59,7 @@ def test_demo_pipeline_end_to_end(tmp_path: Path, hashing_env: None) -> None:
     data = build_demo(tmp_path / "ws", tmp_path / "map.json")
     check_demo_map(data)
     assert data["revision"] == 1 and data["language"] == "fr"
-    assert set(data) >= {
-        "schema_version",
-        "id",
-        "title",
-        "language",
-        "persona",
-        "revision",
-        "stages",
-        "ungrounded",
-        "sources",
-        "provenance",
-    }
+    assert set(data) >= CONTRACT_TOP_LEVEL
 
 
 @pytest.mark.slow

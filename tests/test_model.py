@@ -18,6 +18,7 @@ from assistant.model import (
     default_stages,
     journey_map_json_schema,
 )
+from tests.conftest import CONTRACT_TOP_LEVEL
 
 SHIPPED = Path(__file__).parent.parent / "assistant/schema/journey-map.schema.json"
 
@@ -36,18 +37,7 @@ def test_parcours_schema_prints_it() -> None:
 def test_contract_field_names() -> None:
     schema = journey_map_json_schema()
     defs = schema["$defs"]
-    assert set(schema["properties"]) == {
-        "schema_version",
-        "id",
-        "title",
-        "language",
-        "persona",
-        "revision",
-        "stages",
-        "ungrounded",
-        "sources",
-        "provenance",
-    }
+    assert set(schema["properties"]) == CONTRACT_TOP_LEVEL
     assert {"id", "name", "order", "items"} <= set(defs["Stage"]["properties"])
     assert {"id", "lane", "text", "status", "valence", "support", "evidence"} <= set(
         defs["Item"]["properties"]

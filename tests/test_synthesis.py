@@ -9,7 +9,13 @@ from assistant.model import Lane, Role, Segment, Source, SourceKind, default_sta
 from assistant.synthesis import synthesize
 
 
-def source(source_id: str, text: str, speaker: str = "Léa") -> Source:
+def source(
+    source_id: str,
+    text: str,
+    speaker: str = "Léa",
+    role: Role = Role.PARTICIPANT,
+    start: int = 0,
+) -> Source:
     return Source(
         id=source_id,
         name=f"{source_id}.md",
@@ -24,8 +30,8 @@ def source(source_id: str, text: str, speaker: str = "Léa") -> Source:
                 index=0,
                 turn=0,
                 speaker=speaker,
-                role=Role.PARTICIPANT,
-                start=0,
+                role=role,
+                start=start,
                 end=len(text),
             )
         ],
@@ -96,27 +102,7 @@ def test_touchpoints_merge_by_identity_and_emotions_give_the_stage_valence() -> 
 
 
 def test_invented_and_interviewer_quotes_are_ungrounded_with_a_reason() -> None:
-    text = "Q : Vous avez aimé ?"
-    interviewer = Source(
-        id="q",
-        name="q.md",
-        kind=SourceKind.INTERVIEW,
-        language="fr",
-        sha256="0" * 64,
-        text=text,
-        segments=[
-            Segment(
-                id="q:0",
-                source_id="q",
-                index=0,
-                turn=0,
-                speaker="Q",
-                role=Role.INTERVIEWER,
-                start=4,
-                end=len(text),
-            )
-        ],
-    )
+    interviewer = source("q", "Q : Vous avez aimé ?", speaker="Q", role=Role.INTERVIEWER, start=4)
     sources = {"q": interviewer, "a": source("a", "J'ai adoré le canapé.")}
     grounded, ungrounded = ground_claims(
         [
