@@ -10,7 +10,7 @@ import json
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated, ParamSpec
+from typing import Annotated, Any, ParamSpec
 
 import typer
 from rich.console import Console
@@ -63,9 +63,22 @@ def reports_errors(command: Callable[P, None]) -> Callable[P, None]:
     return wrapper
 
 
-def _project(workspace: Path | None) -> Project:
-    settings = Settings()
-    return Project(workspace or settings.workspace, embedder=settings.embedder)
+ChromaOption = Annotated[
+    str | None,
+    typer.Option(
+        "--chroma-url",
+        help="Chroma server (http://host:port) instead of the store in "
+        "the workspace [or PARCOURS_CHROMA_URL; remembered by the workspace]",
+    ),
+]
+
+
+def _project(workspace: Path | None, chroma_url: str | None = None) -> Project:
+    overrides: dict[str, Any] = {"chroma_url": chroma_url} if chroma_url else {}
+    if workspace is not None:
+        overrides["workspace"] = workspace
+    settings = Settings(**overrides)
+    return Project(settings.workspace, settings=settings)
 
 
 @app.command()
@@ -73,6 +86,7 @@ def _project(workspace: Path | None) -> Project:
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files and folders to ingest")],
     workspace: WorkspaceOption = None,
+    chroma_url: ChromaOption = None,
     interviewer: Annotated[
         list[str] | None,
         typer.Option(
@@ -84,7 +98,7 @@ def ingest(
     ] = None,
 ) -> None:
     """Read transcripts (.txt, .md) and review tables (.csv), segment, embed and store them."""
-    project = _project(workspace)
+    project = _project(workspace, chroma_url)
     files, _ = discover(paths)
     with Progress(
         TextColumn("[bold]ingest"),
@@ -102,6 +116,27 @@ def ingest(
         report = project.ingest(paths, interviewers=frozenset(interviewer or ()), on_file=advance)
     _print_ingest_report(report)
     raise typer.Exit(report.exit_code)
+
+
+@app.command()
+@reports_errors
+def remove(
+    source: Annotated[str, typer.Argument(help="A source id, or the path of an ingested file")],
+    workspace: WorkspaceOption = None,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Remove a source (or every source of a file) from the workspace and the vector store."""
+    removed = _project(workspace, chroma_url).remove(source)
+    out.print(f"removed {len(removed)} source(s): {', '.join(removed)}")
+
+
+@app.command()
+@reports_errors
+def reindex(workspace: WorkspaceOption = None, chroma_url: ChromaOption = None) -> None:
+    """Re-embed every source with the embedder the settings name (PARCOURS_EMBEDDER…)."""
+    project = _project(workspace, chroma_url)
+    count = project.reindex()
+    out.print(f"re-embedded {count} segments with {project.embedder.name}")
 
 
 def _print_ingest_report(report: IngestReport) -> None:
@@ -132,11 +167,12 @@ def build(
     workspace: WorkspaceOption = None,
     provider: Annotated[str, typer.Option(help=f"Extractor: {', '.join(PROVIDERS)}")] = "offline",
     persona: Annotated[str | None, typer.Option(help="Build the map of one persona only")] = None,
+    chroma_url: ChromaOption = None,
 ) -> None:
     """Build the journey map (a new revision) and print its stages × lanes counts."""
     if provider not in PROVIDERS:
         raise ConfigError(f"unknown provider {provider!r}", f"use one of: {', '.join(PROVIDERS)}")
-    result = _project(workspace).build(provider=provider, persona=persona)
+    result = _project(workspace, chroma_url).build(provider=provider, persona=persona)
     journey_map = result.map
     table = Table(title=f"{journey_map.title} — revision {journey_map.revision}")
     table.add_column("stage")

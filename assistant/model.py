@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Literal
+from uuid import uuid4
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -308,8 +309,12 @@ class WorkspaceManifest(_Model):
     """`workspace.json`: what was ingested, from which file, with which embedder."""
 
     schema_version: Literal["1.0"] = "1.0"
+    id: str = Field(default_factory=lambda: uuid4().hex[:16], pattern=r"^[a-z0-9]+$")
     created_at: datetime = Field(default_factory=utc_now)
     embedder: EmbedderInfo | None = None
+    chroma_url: str | None = Field(
+        default=None, description="Chroma server holding the vectors; None: the local store"
+    )
     files: dict[str, FileRecord] = Field(default_factory=dict)
 
 

@@ -6,35 +6,55 @@ build, export and verify.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import cached_property
 from pathlib import Path
+from typing import Any
 
 from assistant.build import OVERALL_MAP_ID, BuildResult, build_map
 from assistant.errors import MapError
 from assistant.exports.json import export_json, load_export
 from assistant.model import JourneyMap, Source, SourceRef
+from assistant.settings import Settings
 from assistant.verify import VerifyReport, verify_map
 from assistant.workspace import Workspace
 from ingest.embedders import Embedder, get_embedder
-from ingest.pipeline import IngestReport, ingest_paths
+from ingest.pipeline import IngestReport, ingest_paths, reindex, remove_source
 from ingest.segment import Segmenter, SpacySegmenter
 from ingest.store import ChromaSegmentStore, SegmentStore
 
 
 class Project:
+    """A workspace with its embedder, vector store and segmenter, created on first use.
+
+    Anything not passed in comes from `settings` (flags, PARCOURS_* environment, defaults).
+    """
+
     def __init__(
         self,
         root: Path | str,
         *,
-        embedder: Embedder | str = "auto",
+        embedder: Embedder | str | None = None,
         store: SegmentStore | None = None,
         segmenter: Segmenter | None = None,
+        settings: Settings | None = None,
     ) -> None:
         self.workspace = Workspace(root)
-        self._embedder_choice = embedder
+        self.settings = settings or Settings(workspace=Path(root))
+        self._embedder_choice = embedder if embedder is not None else self.settings.embedder
         self._store = store
         self._segmenter = segmenter
+
+    def _make_embedder(self, choice: str) -> Embedder:
+        model = self.settings.embedding_model
+        if choice.startswith("openai") and ":" in choice:  # a recorded name: keep its model
+            choice, model = choice.split(":", 1)
+        return get_embedder(
+            choice,
+            model=model,
+            base_url=self.settings.embedding_base_url,
+            api_key=self.settings.api_key,
+        )
 
     @cached_property
     def embedder(self) -> Embedder:
@@ -43,12 +63,19 @@ class Project:
             return choice
         recorded = self.workspace.load_manifest().embedder
         if choice == "auto" and recorded is not None:
-            choice = recorded.name.split(":", 1)[0]  # keep what the workspace was built with
-        return get_embedder(choice)
+            return self._make_embedder(recorded.name)  # keep what the workspace was built with
+        return self._make_embedder(choice)
 
     @cached_property
     def store(self) -> SegmentStore:
-        return self._store or ChromaSegmentStore(self.workspace.chroma_path)
+        if self._store is not None:
+            return self._store
+        manifest = self.workspace.ensure_manifest()
+        url = self.settings.chroma_url or manifest.chroma_url
+        store = ChromaSegmentStore.open(manifest.id, self.workspace.chroma_path, url)
+        if url != manifest.chroma_url:
+            self.workspace.save_manifest(manifest.model_copy(update={"chroma_url": url}))
+        return store
 
     @cached_property
     def segmenter(self) -> Segmenter:
@@ -59,8 +86,10 @@ class Project:
         paths: Sequence[Path],
         *,
         interviewers: frozenset[str] = frozenset(),
+        load_options: Mapping[str, Any] | None = None,
         on_file: Callable[[Path], None] | None = None,
     ) -> IngestReport:
+        """`load_options` go to `ingest.loaders.load_file` (e.g. text_column="verbatim")."""
         return ingest_paths(
             paths,
             self.workspace,
@@ -68,8 +97,23 @@ class Project:
             self.store,
             self.segmenter,
             interviewers=interviewers,
+            load_options=load_options,
             on_file=on_file,
         )
+
+    def remove(self, reference: str) -> list[str]:
+        """Remove a source (by id) or all sources of an ingested file (by path)."""
+        self.workspace.require()
+        return remove_source(self.workspace, self.store, reference)
+
+    def reindex(self, on_source: Callable[[str], None] | None = None) -> int:
+        """Re-embed everything with the embedder the settings name (not the recorded one)."""
+        self.workspace.require()
+        choice = self._embedder_choice
+        embedder = self._make_embedder(choice) if isinstance(choice, str) else choice
+        count = reindex(self.workspace, self.store, embedder, on_source)
+        self.__dict__["embedder"] = embedder
+        return count
 
     def build(self, *, provider: str = "offline", persona: str | None = None) -> BuildResult:
         return build_map(

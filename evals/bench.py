@@ -10,12 +10,16 @@
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
+import sys
 import tempfile
 import time
 import unicodedata
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from rich.console import Console
@@ -193,6 +197,61 @@ def bench_embedder(embedder: Embedder) -> dict[str, float]:
     }
 
 
+def bench_scale(transcripts: int, embedder: str) -> dict[str, Any]:
+    """One ingest scenario in its own process, so that its peak RSS is its own."""
+    output = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "evals.bench_ingest",
+            "--transcripts",
+            str(transcripts),
+            "--embedder",
+            embedder,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    ).stdout
+    result: dict[str, Any] = json.loads(output.strip().splitlines()[-1])
+    return result
+
+
+def print_scale() -> None:
+    at_200 = bench_scale(200, "auto")
+    table = Table(title="ingest of 200 generated transcripts (default embedder)")
+    for column in ("segments", "seconds", "segments/s", "peak RSS MB", "÷ embedder-only (≤ 1.3)"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        str(at_200["segments"]),
+        f"{at_200['seconds']:.1f}",
+        f"{at_200['segments_per_s']:.0f}",
+        f"{at_200['peak_rss_mb']:.0f}",
+        f"[bold]{at_200['seconds'] / at_200['embed_seconds']:.2f}",
+    )
+    console.print(table)
+    small, large = bench_scale(100, "hashing"), bench_scale(1000, "hashing")
+    table = Table(
+        title="scaling: time(1,000 transcripts) ÷ time(100) — hashing embedder, so that "
+        "the pipeline, not the model, is timed"
+    )
+    for column in ("transcripts", "segments", "seconds", "peak RSS MB"):
+        table.add_column(column, justify="right")
+    for row in (small, large):
+        table.add_row(
+            str(row["transcripts"]),
+            str(row["segments"]),
+            f"{row['seconds']:.1f}",
+            f"{row['peak_rss_mb']:.0f}",
+        )
+    console.print(table)
+    console.print(
+        f"time(1000) ÷ time(100) = [bold]{large['seconds'] / small['seconds']:.2f}[/] "
+        f"(goal ≤ 11; segments ratio {large['segments'] / small['segments']:.2f})"
+    )
+
+
 def main() -> None:
     segmenter = SpacySegmenter()
     ingest = bench_ingest("auto")
@@ -254,6 +313,7 @@ def main() -> None:
             f"{scores['per_s']:.0f}",
         )
     console.print(table)
+    print_scale()
 
 
 if __name__ == "__main__":

@@ -4,15 +4,17 @@ file: each one is reported with its reason and the others go on."""
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
+
+import numpy as np
 
 from assistant.errors import UnreadableFileError, WorkspaceError
 from assistant.model import EmbedderInfo, FileRecord, Source, WorkspaceManifest
 from assistant.workspace import Workspace
-from ingest.embedders.base import Embedder
+from ingest.embedders.base import Embedder, Vectors
 from ingest.loaders import load_file, sha256, slugify
 from ingest.segment import Segmenter
 from ingest.store import SegmentStore
@@ -64,8 +66,50 @@ def check_embedder(manifest: WorkspaceManifest, embedder: Embedder) -> None:
         raise WorkspaceError(
             f"the workspace was built with the embedder {recorded.name} ({recorded.dim} dims), "
             f"not {embedder.name} ({embedder.dim} dims)",
-            "set PARCOURS_EMBEDDER to match, or ingest into a new workspace",
+            "set PARCOURS_EMBEDDER back to match, or run `parcours reindex` to re-embed every "
+            "source with the new one",
         )
+
+
+@dataclass
+class _Pending:
+    key: str
+    record: FileRecord
+    sources: list[Source]
+    vectors: Vectors
+
+
+@dataclass
+class _Writer:
+    """Buffers embedded files and writes them in batches: Chroma calls and manifest saves have a
+    fixed cost, so per-file writes would make ingest time grow faster than the corpus.
+    Order per batch: vectors, then sources, then the manifest — after a crash, a file missing
+    from the manifest is simply ingested again (writes are idempotent upserts)."""
+
+    workspace: Workspace
+    store: SegmentStore
+    manifest: WorkspaceManifest
+    batch_rows: int = 1024
+    pending: list[_Pending] = field(default_factory=list)
+
+    def add(self, item: _Pending) -> None:
+        self.pending.append(item)
+        if sum(len(p.vectors) for p in self.pending) >= self.batch_rows:
+            self.flush()
+
+    def flush(self) -> None:
+        if not self.pending:
+            return
+        sources = [source for item in self.pending for source in item.sources]
+        vectors = [item.vectors for item in self.pending if len(item.vectors)]
+        if vectors:
+            self.store.add(sources, np.vstack(vectors))
+        for source in sources:
+            self.workspace.save_source(source)
+        for item in self.pending:
+            self.manifest.files[item.key] = item.record
+        self.workspace.save_manifest(self.manifest)
+        self.pending.clear()
 
 
 def ingest_paths(
@@ -76,6 +120,7 @@ def ingest_paths(
     segmenter: Segmenter,
     *,
     interviewers: frozenset[str] = frozenset(),
+    load_options: Mapping[str, Any] | None = None,
     on_file: Callable[[Path], None] | None = None,
 ) -> IngestReport:
     manifest = workspace.load_manifest()
@@ -84,23 +129,29 @@ def ingest_paths(
     workspace.save_manifest(manifest)
     files, missing = discover(paths)
     report = IngestReport(outcomes=list(missing))
-    for path in files:
-        if on_file:
-            on_file(path)
-        outcome = _ingest_one(path, manifest, workspace, embedder, store, segmenter, interviewers)
-        report.outcomes.append(outcome)
+    writer = _Writer(workspace, store, manifest)
+    options = dict(load_options or {}) | {"interviewers": interviewers}
+    claimed: dict[str, str] = {}  # sha256 → path, for files of this run not yet flushed
+    try:
+        for path in files:
+            if on_file:
+                on_file(path)
+            outcome = _ingest_one(path, writer, embedder, segmenter, options, claimed)
+            report.outcomes.append(outcome)
+    finally:
+        writer.flush()
     return report
 
 
 def _ingest_one(
     path: Path,
-    manifest: WorkspaceManifest,
-    workspace: Workspace,
+    writer: _Writer,
     embedder: Embedder,
-    store: SegmentStore,
     segmenter: Segmenter,
-    interviewers: frozenset[str],
+    options: Mapping[str, Any],
+    claimed: dict[str, str],
 ) -> FileOutcome:
+    manifest = writer.manifest
     key = str(path.resolve())
     try:
         data = path.read_bytes()
@@ -110,41 +161,84 @@ def _ingest_one(
     record = manifest.files.get(key)
     if record and record.sha256 == digest:
         return FileOutcome(str(path), "skipped", reason="unchanged since the last ingest")
-    twin = next((k for k, r in manifest.files.items() if r.sha256 == digest and k != key), None)
-    if twin:
+    twin = claimed.get(digest) or next(
+        (k for k, r in manifest.files.items() if r.sha256 == digest and k != key), None
+    )
+    if twin and twin != key:
         return FileOutcome(str(path), "skipped", reason=f"same content as {twin}")
-    base_id = record.base_id if record else _unique_base(manifest, slugify(path.stem))
+    base_id = record.base_id if record else _unique_base(manifest, writer, slugify(path.stem))
     try:
-        sources = load_file(
-            str(path), data, segmenter, source_id=base_id, interviewers=interviewers
-        )
+        sources = load_file(str(path), data, segmenter, source_id=base_id, **options)
     except UnreadableFileError as error:
         return FileOutcome(str(path), "failed", reason=f"{error.reason} — {error.hint}")
     if record:  # a changed file replaces all it had brought
         for old_id in record.source_ids:
-            store.delete_source(old_id)
-            workspace.delete_source(old_id)
-    segments = _store(sources, workspace, embedder, store)
-    manifest.files[key] = FileRecord(
-        sha256=digest, base_id=base_id, source_ids=[source.id for source in sources]
-    )
-    workspace.save_manifest(manifest)
-    return FileOutcome(str(path), "ingested", sources=len(sources), segments=segments)
-
-
-def _store(
-    sources: list[Source], workspace: Workspace, embedder: Embedder, store: SegmentStore
-) -> int:
+            writer.store.delete_source(old_id)
+            writer.workspace.delete_source(old_id)
     texts = [source.text[s.start : s.end] for source in sources for s in source.segments]
-    store.add(sources, embedder.embed_documents(texts))
-    for source in sources:
-        workspace.save_source(source)
-    return len(texts)
+    vectors = embedder.embed_documents(texts)
+    claimed[digest] = key
+    new_record = FileRecord(sha256=digest, base_id=base_id, source_ids=[s.id for s in sources])
+    writer.add(_Pending(key, new_record, sources, vectors))
+    return FileOutcome(str(path), "ingested", sources=len(sources), segments=len(texts))
 
 
-def _unique_base(manifest: WorkspaceManifest, slug: str) -> str:
+def _unique_base(manifest: WorkspaceManifest, writer: _Writer, slug: str) -> str:
     taken = {record.base_id for record in manifest.files.values()}
+    taken |= {item.record.base_id for item in writer.pending}
     candidate, n = slug, 2
     while candidate in taken:
         candidate, n = f"{slug}-{n}", n + 1
     return candidate
+
+
+def remove_source(workspace: Workspace, store: SegmentStore, reference: str) -> list[str]:
+    """Remove a source by id, or every source of a file by its path. Returns the removed ids."""
+    manifest = workspace.load_manifest()
+    key = str(Path(reference).resolve())
+    if key in manifest.files:
+        removed = manifest.files.pop(key).source_ids
+    else:
+        owner = next((k for k, r in manifest.files.items() if reference in r.source_ids), None)
+        if owner is None:
+            known = ", ".join(workspace.source_ids()[:8]) or "none"
+            raise WorkspaceError(
+                f"no source or ingested file called {reference!r} in {workspace.root}",
+                f"name a source id (e.g. {known}) or the path of an ingested file",
+            )
+        record = manifest.files[owner]
+        removed = [reference]
+        remaining = [sid for sid in record.source_ids if sid != reference]
+        if remaining:  # a table keeps its other rows, and the removed row stays out
+            manifest.files[owner] = record.model_copy(update={"source_ids": remaining})
+        else:
+            manifest.files.pop(owner)
+    for source_id in removed:
+        store.delete_source(source_id)
+        workspace.delete_source(source_id)
+    workspace.save_manifest(manifest)
+    return removed
+
+
+def reindex(
+    workspace: Workspace,
+    store: SegmentStore,
+    embedder: Embedder,
+    on_source: Callable[[str], None] | None = None,
+) -> int:
+    """Re-embed every segment of the workspace with `embedder` (after changing embedders).
+    Returns the number of segments embedded."""
+    workspace.require()
+    manifest = workspace.load_manifest()
+    store.reset()
+    total = 0
+    for source_id in workspace.source_ids():
+        source = workspace.load_source(source_id)
+        if on_source:
+            on_source(source_id)
+        texts = [source.text[s.start : s.end] for s in source.segments]
+        store.add([source], embedder.embed_documents(texts))
+        total += len(texts)
+    manifest.embedder = EmbedderInfo(name=embedder.name, dim=embedder.dim)
+    workspace.save_manifest(manifest)
+    return total

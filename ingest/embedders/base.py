@@ -15,10 +15,14 @@ class Embedder(Protocol):
     """`name` is recorded in the workspace: vectors from different embedders never mix."""
 
     name: str
-    dim: int
     duplicate_threshold: float
     """Cosine above which two customer statements count as saying the same thing (calibrated
     per embedder: E5 scores sit in a high band, lexical hashing in a low one)."""
+
+    @property
+    def dim(self) -> int:
+        """Vector size (a remote embedder learns it from its first answer)."""
+        ...
 
     def embed_documents(self, texts: Sequence[str]) -> Vectors: ...
 
