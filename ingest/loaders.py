@@ -1,80 +1,107 @@
 """Bytes of one file → sources with segments. Pure given a segmenter: no disk, no store.
 
-Formats: transcripts (.txt, .md, .markdown) and tables of reviews or survey answers (.csv, .tsv:
-one row = one source). Anything else, empty, binary or undecodable input raises
+Formats (the parsers live in `ingest.formats`, one module per family; the extension chooses):
+    .txt .md .markdown   transcripts: the usual shapes (`ingest.transcript`), and Zoom, Teams
+                         and Otter text exports, detected from the content
+    .docx                Word: paragraphs read as a .txt, speaker/text tables as turns
+    .pdf                 the text layer (no OCR: a scan is refused)
+    .vtt .srt            captions: cue times become turn timestamps, voices become speakers
+    .trs                 Transcriber XML
+    .csv .tsv .xlsx .json   reviews or survey answers: one row = one source
+Anything else, and empty, binary, undecodable, damaged or oversized input, raises
 `UnreadableFileError` naming the file, the reason and what to do.
+
+Size limits. A two-hour interview is about 150 KB of text; 20 MB of text is some 300 hours of
+speech, or ~70,000 reviews, which takes about an hour to embed on two cores. So a text file
+(.txt, .md, .vtt, .srt, .trs, .csv, .tsv, .json) over `MAX_TEXT_BYTES` (20 MB), a .docx, .pdf
+or .xlsx over `MAX_BINARY_BYTES` (100 MB, images included), and any file whose extracted text
+exceeds `MAX_TEXT_CHARS` (20 million characters) is refused with its size: what goes beyond is
+almost always a log, a dump or a concatenation of many interviews, and is better split into one
+file per interview (or per few thousand reviews), which also makes re-ingesting cheaper.
+
+Every transcript goes through `_source_from_transcript` and every table row through
+`_source_from_row`: the text is final there and the segments are built from it, so that is where
+a step that rewrites text (redaction) belongs.
 """
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import re
 import unicodedata
-from collections.abc import Sequence
-from dataclasses import dataclass
-
-from charset_normalizer import from_bytes
+from collections.abc import Callable, Sequence
 
 from assistant.errors import UnreadableFileError
 from assistant.model import Role, Segment, Source, SourceKind
+from ingest.formats.base import FormatError, ParsedText, Table
+from ingest.formats.encoding import LEGACY_ENCODINGS, Decoded, decode_text
+from ingest.formats.pdf import parse_pdf
+from ingest.formats.subtitles import parse_srt, parse_vtt
+from ingest.formats.tables import (
+    AUTHOR_COLUMNS,
+    CHANNEL_COLUMNS,
+    DATE_COLUMNS,
+    RATING_COLUMNS,
+    SURVEY_COLUMNS,
+    TEXT_COLUMNS,
+    Columns,
+    is_survey,
+    pick_columns,
+    read_csv,
+    read_json,
+    read_xlsx,
+)
+from ingest.formats.text import parse_text
+from ingest.formats.transcriber import parse_trs
+from ingest.formats.word import parse_docx
 from ingest.language import detect_language
 from ingest.segment import Segmenter, split_lines
-from ingest.transcript import PARTICIPANT_LABELS, Turn, assign_roles, parse_transcript
+from ingest.transcript import PARTICIPANT_LABELS, Turn, assign_roles
 
-TRANSCRIPT_SUFFIXES = (".txt", ".md", ".markdown")
-TABLE_SUFFIXES = (".csv", ".tsv")
+__all__ = [
+    "AUTHOR_COLUMNS",
+    "CHANNEL_COLUMNS",
+    "DATE_COLUMNS",
+    "LEGACY_ENCODINGS",
+    "RATING_COLUMNS",
+    "SUPPORTED_SUFFIXES",
+    "SURVEY_COLUMNS",
+    "TEXT_COLUMNS",
+    "Decoded",
+    "decode",
+    "load_file",
+    "sha256",
+    "slugify",
+]
+
+# Transcripts read from decoded text, and from the raw bytes.
+TEXT_TRANSCRIPTS: dict[str, Callable[[str], ParsedText]] = {
+    ".txt": parse_text,
+    ".md": parse_text,
+    ".markdown": parse_text,
+    ".vtt": parse_vtt,
+    ".srt": parse_srt,
+}
+BINARY_TRANSCRIPTS: dict[str, Callable[[bytes], ParsedText]] = {
+    ".docx": parse_docx,
+    ".pdf": parse_pdf,
+    ".trs": parse_trs,
+}
+TEXT_TABLES: dict[str, Callable[[str], Table]] = {
+    ".csv": read_csv,
+    ".tsv": read_csv,
+    ".json": read_json,
+}
+BINARY_TABLES: dict[str, Callable[[bytes], list[Table]]] = {".xlsx": read_xlsx}
+
+TRANSCRIPT_SUFFIXES = tuple(TEXT_TRANSCRIPTS) + tuple(BINARY_TRANSCRIPTS)
+TABLE_SUFFIXES = tuple(TEXT_TABLES) + tuple(BINARY_TABLES)
 SUPPORTED_SUFFIXES = TRANSCRIPT_SUFFIXES + TABLE_SUFFIXES
 
-_MAGIC = (
-    (b"\x89PNG", "a PNG image"),
-    (b"\xff\xd8\xff", "a JPEG image"),
-    (b"GIF8", "a GIF image"),
-    (b"%PDF", "a PDF document"),
-    (b"PK\x03\x04", "a ZIP archive (.docx, .xlsx, …)"),
-    (b"\x1f\x8b", "a gzip archive"),
-    (b"\x7fELF", "an executable"),
-    (b"ID3", "an MP3 file"),
-    (b"RIFF", "a RIFF media file (.wav, .avi)"),
-)
-
-TEXT_COLUMNS = (
-    "avis",
-    "commentaire",
-    "commentaires",
-    "comment",
-    "comments",
-    "review",
-    "reviews",
-    "text",
-    "texte",
-    "verbatim",
-    "message",
-    "content",
-    "contenu",
-    "feedback",
-    "reponse",
-    "answer",
-    "response",
-    "body",
-)
-RATING_COLUMNS = ("note", "rating", "score", "stars", "etoiles", "notation", "nps")
-DATE_COLUMNS = ("date", "created_at", "publie", "published", "date de publication")
-AUTHOR_COLUMNS = ("auteur", "author", "nom", "name", "pseudo", "user", "utilisateur", "client")
-CHANNEL_COLUMNS = ("canal", "channel", "source", "plateforme", "platform", "site", "store")
-SURVEY_COLUMNS = ("reponse", "answer", "response", "verbatim")
-
-
-# Our users' files that are not UTF-8 come from Western European Windows or Mac exports.
-# Unrestricted guessing reads short French latin-1 text as cp1250 ("trčs"), so we restrict it.
-LEGACY_ENCODINGS = ("cp1252", "latin_1", "iso8859_15", "mac_roman")
-
-
-@dataclass(frozen=True)
-class Decoded:
-    text: str
-    encoding: str
+MAX_TEXT_BYTES = 20 * 1024 * 1024
+MAX_BINARY_BYTES = 100 * 1024 * 1024
+MAX_TEXT_CHARS = 20_000_000
+_SPLIT_HINT = "split it into one file per interview (or per few thousand rows), then ingest them"
 
 
 def sha256(data: bytes) -> str:
@@ -93,46 +120,10 @@ def decode(name: str, data: bytes) -> Decoded:
 
     The result is NFC-normalised with \\n newlines: that is the text offsets index.
     """
-    if not data:
-        raise UnreadableFileError(name, "the file is empty", "check the export, then ingest again")
-    for magic, what in _MAGIC:
-        if data.startswith(magic):
-            raise UnreadableFileError(
-                name, f"this is {what}, not text", "export the transcript as .txt, .md or .csv"
-            )
-    encoding = _bom_encoding(data)
-    if encoding is None and b"\x00" in data[:8192]:
-        raise UnreadableFileError(
-            name, "binary content (NUL bytes)", "export the transcript as .txt, .md or .csv"
-        )
     try:
-        text = data.decode(encoding or "utf-8")
-        encoding = encoding or "utf-8"
-    except UnicodeDecodeError:
-        best = from_bytes(data, cp_isolation=list(LEGACY_ENCODINGS)).best()
-        if best is None or best.encoding is None:
-            raise UnreadableFileError(
-                name,
-                "undecodable bytes (not UTF-8, and no other encoding fits)",
-                "re-save the file as UTF-8 text",
-            ) from None
-        text, encoding = str(best), best.encoding
-    text = unicodedata.normalize(
-        "NFC", text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    )
-    if not text.strip():
-        raise UnreadableFileError(name, "the file holds only whitespace", "check the export")
-    return Decoded(text, encoding)
-
-
-def _bom_encoding(data: bytes) -> str | None:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return "utf-8-sig"
-    if data.startswith((b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff")):
-        return "utf-32"
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return "utf-16"
-    return None
+        return decode_text(data)
+    except FormatError as error:
+        raise UnreadableFileError(name, error.reason, error.hint) from None
 
 
 def load_file(
@@ -142,53 +133,136 @@ def load_file(
     *,
     source_id: str | None = None,
     interviewers: frozenset[str] = frozenset(),
+    text_column: str | None = None,
+    rating_column: str | None = None,
+    date_column: str | None = None,
+    author_column: str | None = None,
+    channel_column: str | None = None,
 ) -> list[Source]:
-    """Sources of one file. `name` is how the file is reported (its path as given)."""
-    suffix = "." + name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    """Sources of one file. `name` is how the file is reported (its path as given).
+
+    The `*_column` arguments name a table's columns (None: found by their usual names)."""
+    suffix = _suffix(name)
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFileError(
             name,
             f"unsupported format {suffix or '(no extension)'!r}",
             f"Parcours reads {', '.join(SUPPORTED_SUFFIXES)}; convert the file to one of them",
         )
-    decoded = decode(name, data)
-    base_id = source_id or slugify(name.rsplit("/", 1)[-1].rsplit(".", 1)[0])
-    display = name.rsplit("/", 1)[-1]
-    if suffix in TABLE_SUFFIXES:
-        return load_table(display, decoded, segmenter, base_id=base_id)
-    return [load_transcript(display, decoded, data, segmenter, base_id, interviewers)]
+    _check_size(name, suffix, len(data))
+    base_id = source_id or slugify(name.replace("\\", "/").rsplit("/", 1)[-1].rsplit(".", 1)[0])
+    display = name.replace("\\", "/").rsplit("/", 1)[-1]
+    explicit = {
+        "text": text_column,
+        "rating": rating_column,
+        "date": date_column,
+        "author": author_column,
+        "channel": channel_column,
+    }
+    try:
+        if suffix in TABLE_SUFFIXES:
+            tables = _read_tables(suffix, data)
+            return _sources_from_tables(name, display, tables, explicit, segmenter, base_id=base_id)
+        parsed, encoding = _read_transcript(suffix, data)
+    except FormatError as error:
+        raise UnreadableFileError(name, error.reason, error.hint) from None
+    except UnreadableFileError:
+        raise
+    except Exception as error:  # a parser's library met input nobody foresaw: report, go on
+        raise UnreadableFileError(
+            name,
+            f"could not be read ({type(error).__name__}: {error})",
+            "check that the file opens in its usual program, export it as .txt or .csv, and "
+            "tell the Parcours developers about this file",
+        ) from error
+    if len(parsed.text) > MAX_TEXT_CHARS:
+        raise UnreadableFileError(
+            name,
+            f"the text is {len(parsed.text) / 1e6:.1f} million characters "
+            f"(limit {MAX_TEXT_CHARS / 1e6:.0f} million)",
+            _SPLIT_HINT,
+        )
+    if encoding:
+        parsed = ParsedText(parsed.text, parsed.turns, parsed.metadata | {"encoding": encoding})
+    return [
+        _source_from_transcript(
+            display,
+            parsed,
+            source_id=base_id,
+            sha=sha256(data),
+            segmenter=segmenter,
+            interviewers=interviewers,
+        )
+    ]
 
 
-def load_transcript(
+def _suffix(name: str) -> str:
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    return "." + base.rsplit(".", 1)[-1].lower() if "." in base.lstrip(".") else ""
+
+
+def _check_size(name: str, suffix: str, size: int) -> None:
+    binary = suffix in BINARY_TRANSCRIPTS or suffix in BINARY_TABLES
+    limit = MAX_BINARY_BYTES if binary else MAX_TEXT_BYTES
+    if size > limit:
+        raise UnreadableFileError(
+            name,
+            f"the file is {size / 2**20:.1f} MB, over the {limit // 2**20} MB limit for "
+            f"{suffix} files",
+            _SPLIT_HINT,
+        )
+
+
+def _read_transcript(suffix: str, data: bytes) -> tuple[ParsedText, str | None]:
+    if suffix in BINARY_TRANSCRIPTS:
+        if not data.strip():
+            raise FormatError("the file is empty", "check the export, then ingest again")
+        return BINARY_TRANSCRIPTS[suffix](data), None
+    decoded = decode_text(data)
+    return TEXT_TRANSCRIPTS[suffix](decoded.text), decoded.encoding
+
+
+def _read_tables(suffix: str, data: bytes) -> list[Table]:
+    if suffix in BINARY_TABLES:
+        if not data.strip():
+            raise FormatError("the file is empty", "check the export, then ingest again")
+        return BINARY_TABLES[suffix](data)
+    return [TEXT_TABLES[suffix](decode_text(data).text)]
+
+
+# --- transcripts ---------------------------------------------------------------------------
+
+
+def _source_from_transcript(
     display: str,
-    decoded: Decoded,
-    data: bytes,
-    segmenter: Segmenter,
+    parsed: ParsedText,
+    *,
     source_id: str,
+    sha: str,
+    segmenter: Segmenter,
     interviewers: frozenset[str] = frozenset(),
 ) -> Source:
-    text = decoded.text
-    parsed = parse_transcript(text)
-    participant = parsed.metadata.get("participant")
-    roles = assign_roles(
-        text, parsed.turns, interviewers=interviewers, participant_name=participant
-    )
+    """The one place a transcript's (text, turns, metadata) becomes a Source: from here on the
+    text is what offsets index."""
+    text, turns = parsed.text, parsed.turns
+    participant = parsed.metadata.get("participant") or parsed.metadata.get("participante")
+    roles = assign_roles(text, turns, interviewers=interviewers, participant_name=participant)
     spoken = " ".join(
-        text[t.start : t.end] for t in parsed.turns if roles.get(t.speaker) != Role.INTERVIEWER
+        text[t.start : t.end] for t in turns if roles.get(t.speaker) != Role.INTERVIEWER
     )
     language = _declared_language(parsed.metadata) or detect_language(spoken or text)
-    segments = _segments(text, source_id, parsed.turns, roles, segmenter, language, participant)
+    segments = _segments(text, source_id, turns, roles, segmenter, language, participant)
     kind = parsed.metadata.get("kind", "interview")
     metadata = {k: v for k, v in parsed.metadata.items() if k not in ("persona", "kind")}
-    metadata["encoding"] = decoded.encoding
-    if not any(turn.speaker for turn in parsed.turns):
+    if not any(turn.speaker for turn in turns):
         metadata["speaker_turns"] = "none found: the whole text is one participant turn"
+    metadata |= _language_note(language, spoken or text)
     return Source(
         id=source_id,
         name=display,
         kind=SourceKind(kind) if kind in SourceKind._value2member_map_ else SourceKind.INTERVIEW,
         language=language,
-        sha256=sha256(data),
+        sha256=sha,
         text=text,
         persona=parsed.metadata.get("persona"),
         metadata=metadata,
@@ -201,6 +275,20 @@ def _declared_language(metadata: dict[str, str]) -> str | None:
     aliases = {"français": "fr", "francais": "fr", "french": "fr", "anglais": "en", "english": "en"}
     declared = aliases.get(declared, declared)
     return declared if re.fullmatch(r"[a-z]{2,3}", declared) else None
+
+
+def _language_note(language: str, text: str) -> dict[str, str]:
+    """Sources in another language are kept, and say so (segmented with the English rules)."""
+    if language in ("fr", "en"):
+        return {}
+    if language != "und":
+        return {"language_note": f"declared {language!r}: segmented with the English rules"}
+    if len(text.split()) < 12:
+        return {"language_note": "too short to tell French from English"}
+    return {
+        "language_note": "neither French nor English recognised: kept, segmented with the "
+        "English rules; check the source's language"
+    }
 
 
 def _segments(
@@ -242,105 +330,103 @@ def _segments(
     return segments
 
 
-def load_table(
-    display: str, decoded: Decoded, segmenter: Segmenter, *, base_id: str
+# --- tables --------------------------------------------------------------------------------
+
+
+def _sources_from_tables(
+    name: str,
+    display: str,
+    tables: list[Table],
+    explicit: dict[str, str | None],
+    segmenter: Segmenter,
+    *,
+    base_id: str,
 ) -> list[Source]:
-    """One source per non-empty row of a CSV/TSV of reviews or survey answers."""
-    rows, header = _read_rows(display, decoded.text)
-    columns = {_fold(name): name for name in header}
-    text_column = _pick(columns, TEXT_COLUMNS)
-    if text_column is None:
-        raise UnreadableFileError(
-            display,
-            f"no text column among {header} (looked for {', '.join(TEXT_COLUMNS[:8])}…)",
-            "rename the column holding the reviews to 'avis' or 'review'",
-        )
-    kind = SourceKind.SURVEY if _fold(text_column) in SURVEY_COLUMNS else SourceKind.REVIEW
-    optional = {
-        "rating": _pick(columns, RATING_COLUMNS),
-        "date": _pick(columns, DATE_COLUMNS),
-        "author": _pick(columns, AUTHOR_COLUMNS),
-        "channel": _pick(columns, CHANNEL_COLUMNS),
-    }
-    file_language = detect_language(" ".join(row.get(text_column) or "" for row in rows))
+    """One source per non-empty row of each table (sheet) that has a text column."""
+    chosen: list[tuple[Table, Columns]] = []
+    first_error: FormatError | None = None
+    for table in tables:
+        try:
+            chosen.append((table, pick_columns(table.header, explicit)))
+        except FormatError as error:
+            first_error = first_error or error
+    if not chosen:
+        assert first_error is not None
+        raise first_error
     sources: list[Source] = []
-    for number, row in enumerate(rows, start=1):
-        body = unicodedata.normalize("NFC", (row.get(text_column) or "").strip())
-        if not body:
-            continue
-        language = detect_language(body)
-        language = file_language if language == "und" else language
-        metadata = {key: (row.get(col) or "").strip() for key, col in optional.items() if col}
-        metadata = {key: value for key, value in metadata.items() if value}
-        source_id = f"{base_id}-{number:03d}"
-        spans = segmenter.split([body], language)[0]
-        author = metadata.get("author")
-        segments = [
-            Segment(
-                id=f"{source_id}:{i}",
-                source_id=source_id,
-                index=i,
-                turn=0,
-                speaker=author,
-                role=Role.PARTICIPANT,
-                start=start,
-                end=end,
-            )
-            for i, (start, end) in enumerate(spans)
+    several = len(chosen) > 1
+    for table, columns in chosen:
+        bodies = [
+            unicodedata.normalize("NFC", row.get(columns.text, "")).strip() for row in table.rows
         ]
-        sources.append(
-            Source(
-                id=source_id,
-                name=f"{display}#row {number}",
-                kind=kind,
-                language=language,
-                sha256=sha256(body.encode()),
-                text=body,
-                metadata=metadata,
-                segments=segments,
+        file_language = detect_language(" ".join(bodies))
+        kind = SourceKind.SURVEY if is_survey(columns.text) else SourceKind.REVIEW
+        sheet = table.name or ""
+        for number, (row, body) in enumerate(zip(table.rows, bodies, strict=True), start=1):
+            if not body:
+                continue
+            fields = {
+                key: row.get(column, "").strip() for key, column in columns.optional().items()
+            }
+            where = f"{sheet} row {number}" if several else f"row {number}"
+            row_id = (
+                f"{base_id}-{slugify(sheet)}-{number:03d}" if several else f"{base_id}-{number:03d}"
             )
-        )
+            sources.append(
+                _source_from_row(
+                    f"{display}#{where}",
+                    body,
+                    {key: value for key, value in fields.items() if value},
+                    source_id=row_id,
+                    kind=kind,
+                    fallback_language=file_language,
+                    segmenter=segmenter,
+                )
+            )
     if not sources:
+        columns_used = ", ".join(repr(c.text) for _, c in chosen)
         raise UnreadableFileError(
-            display, f"column {text_column!r} is empty in every row", "check the export"
+            name, f"column {columns_used} is empty in every row", "check the export"
         )
     return sources
 
 
-def _read_rows(display: str, text: str) -> tuple[list[dict[str, str]], list[str]]:
-    header_line = text.split("\n", 1)[0]
-    # The header names the columns: the separator it uses most is the file's (French Excel
-    # writes ';'). The sniffer only breaks ties, as quoted commas in reviews mislead it.
-    counts = {delimiter: header_line.count(delimiter) for delimiter in ",;\t|"}
-    delimiter = max(counts, key=lambda d: counts[d])
-    if counts[delimiter] == 0:
-        try:
-            delimiter = csv.Sniffer().sniff(text[:8192], delimiters=",;\t|").delimiter
-        except csv.Error:
-            delimiter = ","
-    try:
-        reader = csv.DictReader(io.StringIO(text), delimiter=delimiter)
-        header = [name for name in (reader.fieldnames or []) if name]
-        rows = [
-            {k: v for k, v in row.items() if isinstance(k, str) and isinstance(v, str)}
-            for row in reader
-        ]
-    except csv.Error as error:
-        raise UnreadableFileError(
-            display, f"malformed CSV ({error})", "re-export the table"
-        ) from error
-    if not header:
-        raise UnreadableFileError(display, "no header row", "add a header row naming the columns")
-    return rows, header
-
-
-def _fold(name: str) -> str:
-    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return ascii_name.strip().lower()
-
-
-def _pick(columns: dict[str, str], candidates: Sequence[str]) -> str | None:
-    for candidate in candidates:
-        if candidate in columns:
-            return columns[candidate]
-    return None
+def _source_from_row(
+    name: str,
+    body: str,
+    fields: dict[str, str],
+    *,
+    source_id: str,
+    kind: SourceKind,
+    fallback_language: str,
+    segmenter: Segmenter,
+) -> Source:
+    """The one place a table row's text becomes a Source: `body` is the text offsets index."""
+    language = detect_language(body)
+    language = fallback_language if language == "und" else language
+    metadata = dict(fields) | _language_note(language, body)
+    spans = segmenter.split([body], language)[0]
+    author = fields.get("author")
+    segments = [
+        Segment(
+            id=f"{source_id}:{i}",
+            source_id=source_id,
+            index=i,
+            turn=0,
+            speaker=author,
+            role=Role.PARTICIPANT,
+            start=start,
+            end=end,
+        )
+        for i, (start, end) in enumerate(spans)
+    ]
+    return Source(
+        id=source_id,
+        name=name,
+        kind=kind,
+        language=language,
+        sha256=sha256(body.encode()),
+        text=body,
+        metadata=metadata,
+        segments=segments,
+    )

@@ -152,11 +152,14 @@ def _ingest_one(
     claimed: dict[str, str],
 ) -> FileOutcome:
     manifest = writer.manifest
-    key = str(path.resolve())
     try:
+        key = str(path.resolve(strict=True))
         data = path.read_bytes()
+    except RuntimeError:  # Python < 3.13 raises this for a symlink loop
+        return FileOutcome(str(path), "failed", reason="a loop of symbolic links — remove the link")
     except OSError as error:
-        return FileOutcome(str(path), "failed", reason=f"cannot read the file ({error.strerror})")
+        reason = error.strerror or str(error)
+        return FileOutcome(str(path), "failed", reason=f"cannot read the file ({reason})")
     digest = sha256(data)
     record = manifest.files.get(key)
     if record and record.sha256 == digest:

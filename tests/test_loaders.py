@@ -52,8 +52,8 @@ def test_encodings_and_newlines_are_normalised(data: bytes, text: str) -> None:
 
 
 def test_unknown_extension_names_the_supported_ones(segmenter: SpacySegmenter) -> None:
-    with pytest.raises(UnreadableFileError, match=r"unsupported format '\.pdf'.*\.txt"):
-        load_file("report.pdf", b"%PDF", segmenter)
+    with pytest.raises(UnreadableFileError, match=r"unsupported format '\.key'.*\.txt"):
+        load_file("slides.key", b"whatever", segmenter)
 
 
 def test_transcript_source_has_roles_persona_language_and_exact_segments(

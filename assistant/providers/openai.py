@@ -1,0 +1,54 @@
+"""OpenAI and OpenAI-compatible servers through langchain-openai's ChatOpenAI."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assistant.errors import ConfigError
+
+OPENAI_URL = "https://api.openai.com/v1"
+
+
+class OpenAIProvider:
+    def __init__(
+        self,
+        model: str | None,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        timeout: float = 120.0,
+        temperature: float = 0.0,
+    ) -> None:
+        if not model:
+            raise ConfigError(
+                "no model named for the openai provider",
+                "pass --model (e.g. gpt-4.1-mini, or llama3.1 on Ollama) or set PARCOURS_MODEL",
+            )
+        if not api_key and not base_url:
+            raise ConfigError(
+                "no API key for OpenAI",
+                "set OPENAI_API_KEY (or PARCOURS_API_KEY), or pass --base-url for a local "
+                "OpenAI-compatible server",
+            )
+        self.model = model
+        self.endpoint = base_url or OPENAI_URL
+        self._api_key = api_key or "not-needed"  # local servers ignore it; the client wants one
+        self._timeout = timeout
+        self._temperature = temperature
+
+    def chat_model(self) -> Any:
+        try:
+            from langchain_openai import ChatOpenAI
+        except ImportError as error:
+            raise ConfigError(
+                "the openai provider needs langchain-openai",
+                "install the extra: pip install 'parcours[llm]'",
+            ) from error
+        return ChatOpenAI(
+            model=self.model,
+            base_url=self.endpoint,
+            api_key=self._api_key,
+            timeout=self._timeout,
+            temperature=self._temperature,
+            max_retries=0,  # the chain retries (with Retry-After); two layers would multiply
+        )
