@@ -99,9 +99,33 @@ def ingest(
             "(repeatable); known role labels (Q, Enquêtrice…) need none",
         ),
     ] = None,
+    redact: Annotated[
+        bool,
+        typer.Option(
+            help="Replace names, e-mails, phones, addresses, IBAN and card numbers by "
+            "placeholders before anything is embedded [or PARCOURS_REDACT]"
+        ),
+    ] = True,
+    text_column: Annotated[
+        str | None, typer.Option(help="Tables: the column holding the text (default: by name)")
+    ] = None,
+    rating_column: Annotated[str | None, typer.Option(help="Tables: rating column")] = None,
+    date_column: Annotated[str | None, typer.Option(help="Tables: date column")] = None,
+    author_column: Annotated[str | None, typer.Option(help="Tables: author column")] = None,
+    channel_column: Annotated[str | None, typer.Option(help="Tables: channel column")] = None,
 ) -> None:
-    """Read transcripts (.txt, .md) and review tables (.csv), segment, embed and store them."""
-    project = _project(workspace, chroma_url)
+    """Read transcripts and review tables; redact, segment, embed and store them.
+
+    Transcripts: .txt .md (Zoom, Teams, Otter exports too) .docx .pdf .vtt .srt .trs.
+    Tables (one row = one review or survey answer): .csv .tsv .xlsx .json."""
+    project = _project(workspace, chroma_url, **({} if redact else {"redact": False}))
+    columns = {
+        "text_column": text_column,
+        "rating_column": rating_column,
+        "date_column": date_column,
+        "author_column": author_column,
+        "channel_column": channel_column,
+    }
     files, _ = discover(paths)
     with Progress(
         TextColumn("[bold]ingest"),
@@ -116,7 +140,12 @@ def ingest(
         def advance(path: Path) -> None:
             progress.update(task, advance=1, description=path.name)
 
-        report = project.ingest(paths, interviewers=frozenset(interviewer or ()), on_file=advance)
+        report = project.ingest(
+            paths,
+            interviewers=frozenset(interviewer or ()),
+            load_options={key: value for key, value in columns.items() if value},
+            on_file=advance,
+        )
     _print_ingest_report(report)
     raise typer.Exit(report.exit_code)
 

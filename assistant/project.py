@@ -29,6 +29,7 @@ from assistant.verify import VerifyReport, verify_map
 from assistant.workspace import Workspace
 from ingest.embedders import Embedder, get_embedder
 from ingest.pipeline import IngestReport, ingest_paths, reindex, remove_source
+from ingest.redact import Redactor
 from ingest.segment import Segmenter, SpacySegmenter
 from ingest.store import ChromaSegmentStore, SegmentStore
 
@@ -88,6 +89,11 @@ class Project:
         return store
 
     @cached_property
+    def redactor(self) -> Redactor | None:
+        """None when redaction is off (PARCOURS_REDACT=false, or `ingest --no-redact`)."""
+        return Redactor() if self.settings.redact else None
+
+    @cached_property
     def segmenter(self) -> Segmenter:
         return self._segmenter or SpacySegmenter()
 
@@ -108,6 +114,7 @@ class Project:
             self.segmenter,
             interviewers=interviewers,
             load_options=load_options,
+            redactor=self.redactor,
             on_file=on_file,
         )
 

@@ -29,5 +29,8 @@ class Settings(BaseSettings):
     """OpenAI-compatible chat server, e.g. http://localhost:11434/v1 (Ollama)."""
     concurrency: int = 4
     """Extraction calls in flight at once."""
+    redact: bool = True
+    """Replace personal data (names, e-mails, phones, addresses, IBAN, cards) by placeholders
+    at ingest, before anything is embedded or sent to a model."""
     chroma_url: str | None = None
     """A Chroma server (http://host:port) instead of the store inside the workspace."""

@@ -69,6 +69,11 @@ class Workspace:
     def cache_path(self) -> Path:
         return self.root / "cache"
 
+    @property
+    def vault_path(self) -> Path:
+        """Personal data → placeholder mapping. Stays here: never exported, never embedded."""
+        return self.root / "pii-vault.json"
+
     def _source_path(self, source_id: str) -> Path:
         return self.root / "sources" / f"{source_id}.json"
 

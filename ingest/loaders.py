@@ -55,8 +55,9 @@ from ingest.formats.text import parse_text
 from ingest.formats.transcriber import parse_trs
 from ingest.formats.word import parse_docx
 from ingest.language import detect_language
+from ingest.redact import WorkspaceRedaction, map_offset
 from ingest.segment import Segmenter, split_lines
-from ingest.transcript import PARTICIPANT_LABELS, Turn, assign_roles
+from ingest.transcript import INTERVIEWER_LABELS, PARTICIPANT_LABELS, Turn, assign_roles
 
 __all__ = [
     "AUTHOR_COLUMNS",
@@ -138,10 +139,13 @@ def load_file(
     date_column: str | None = None,
     author_column: str | None = None,
     channel_column: str | None = None,
+    redaction: WorkspaceRedaction | None = None,
 ) -> list[Source]:
     """Sources of one file. `name` is how the file is reported (its path as given).
 
-    The `*_column` arguments name a table's columns (None: found by their usual names)."""
+    The `*_column` arguments name a table's columns (None: found by their usual names).
+    With `redaction`, personal data is replaced by placeholders before segmentation: offsets
+    index the redacted text, and nothing downstream (vectors, prompts) sees the originals."""
     suffix = _suffix(name)
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableFileError(
@@ -162,7 +166,9 @@ def load_file(
     try:
         if suffix in TABLE_SUFFIXES:
             tables = _read_tables(suffix, data)
-            return _sources_from_tables(name, display, tables, explicit, segmenter, base_id=base_id)
+            return _sources_from_tables(
+                name, display, tables, explicit, segmenter, base_id=base_id, redaction=redaction
+            )
         parsed, encoding = _read_transcript(suffix, data)
     except FormatError as error:
         raise UnreadableFileError(name, error.reason, error.hint) from None
@@ -192,6 +198,7 @@ def load_file(
             sha=sha256(data),
             segmenter=segmenter,
             interviewers=interviewers,
+            redaction=redaction,
         )
     ]
 
@@ -241,16 +248,24 @@ def _source_from_transcript(
     sha: str,
     segmenter: Segmenter,
     interviewers: frozenset[str] = frozenset(),
+    redaction: WorkspaceRedaction | None = None,
 ) -> Source:
     """The one place a transcript's (text, turns, metadata) becomes a Source: from here on the
     text is what offsets index."""
-    text, turns = parsed.text, parsed.turns
     participant = parsed.metadata.get("participant") or parsed.metadata.get("participante")
-    roles = assign_roles(text, turns, interviewers=interviewers, participant_name=participant)
-    spoken = " ".join(
-        text[t.start : t.end] for t in turns if roles.get(t.speaker) != Role.INTERVIEWER
+    roles = assign_roles(
+        parsed.text, parsed.turns, interviewers=interviewers, participant_name=participant
     )
-    language = _declared_language(parsed.metadata) or detect_language(spoken or text)
+    spoken = " ".join(
+        parsed.text[t.start : t.end]
+        for t in parsed.turns
+        if roles.get(t.speaker) != Role.INTERVIEWER
+    )
+    language = _declared_language(parsed.metadata) or detect_language(spoken or parsed.text)
+    if redaction is not None:
+        parsed, roles = _redact_transcript(parsed, roles, language, redaction)
+        participant = parsed.metadata.get("participant") or parsed.metadata.get("participante")
+    text, turns = parsed.text, parsed.turns
     segments = _segments(text, source_id, turns, roles, segmenter, language, participant)
     kind = parsed.metadata.get("kind", "interview")
     metadata = {k: v for k, v in parsed.metadata.items() if k not in ("persona", "kind")}
@@ -268,6 +283,45 @@ def _source_from_transcript(
         metadata=metadata,
         segments=segments,
     )
+
+
+def _redact_transcript(
+    parsed: ParsedText,
+    roles: dict[str | None, Role],
+    language: str,
+    redaction: WorkspaceRedaction,
+) -> tuple[ParsedText, dict[str | None, Role]]:
+    """Replace personal data in the text, the speaker names and the metadata; move the turns
+    onto the redacted text. Role labels (Q, Enquêtrice, Interviewer…) are not names."""
+    people = {
+        name
+        for name in (
+            *(t.speaker for t in parsed.turns),
+            parsed.metadata.get("participant"),
+            parsed.metadata.get("participante"),
+        )
+        if name and name.casefold() not in INTERVIEWER_LABELS | PARTICIPANT_LABELS
+    }
+    result = redaction.redact(parsed.text, language, sorted(people))
+    names = {name: redaction.name(name, language) for name in people}
+    moved = [
+        Turn(
+            speaker=names.get(t.speaker, t.speaker) if t.speaker else None,
+            start=map_offset(t.start, result.replacements, inside="start"),
+            end=map_offset(t.end, result.replacements, inside="end"),
+            timestamp=t.timestamp,
+        )
+        for t in parsed.turns
+    ]
+    metadata = {
+        key: names.get(value, value) if key in ("participant", "participante") else value
+        for key, value in parsed.metadata.items()
+    }
+    metadata["redaction"] = f"{len(result.replacements)} replacements"
+    new_roles = {
+        names.get(speaker, speaker) if speaker else None: role for speaker, role in roles.items()
+    }
+    return ParsedText(result.text, moved, metadata), new_roles
 
 
 def _declared_language(metadata: dict[str, str]) -> str | None:
@@ -341,6 +395,7 @@ def _sources_from_tables(
     segmenter: Segmenter,
     *,
     base_id: str,
+    redaction: WorkspaceRedaction | None = None,
 ) -> list[Source]:
     """One source per non-empty row of each table (sheet) that has a text column."""
     chosen: list[tuple[Table, Columns]] = []
@@ -381,6 +436,7 @@ def _sources_from_tables(
                     kind=kind,
                     fallback_language=file_language,
                     segmenter=segmenter,
+                    redaction=redaction,
                 )
             )
     if not sources:
@@ -400,11 +456,20 @@ def _source_from_row(
     kind: SourceKind,
     fallback_language: str,
     segmenter: Segmenter,
+    redaction: WorkspaceRedaction | None = None,
 ) -> Source:
     """The one place a table row's text becomes a Source: `body` is the text offsets index."""
     language = detect_language(body)
     language = fallback_language if language == "und" else language
     metadata = dict(fields) | _language_note(language, body)
+    digest = sha256(body.encode())  # of the original words, as for files
+    if redaction is not None:
+        author = fields.get("author")
+        result = redaction.redact(body, language, [author] if author else [])
+        body = result.text
+        if author:
+            fields = fields | {"author": redaction.name(author, language)}
+        metadata = metadata | fields | {"redaction": f"{len(result.replacements)} replacements"}
     spans = segmenter.split([body], language)[0]
     author = fields.get("author")
     segments = [
@@ -425,7 +490,7 @@ def _source_from_row(
         name=name,
         kind=kind,
         language=language,
-        sha256=sha256(body.encode()),
+        sha256=digest,
         text=body,
         metadata=metadata,
         segments=segments,

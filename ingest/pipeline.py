@@ -13,9 +13,10 @@ import numpy as np
 
 from assistant.errors import UnreadableFileError, WorkspaceError
 from assistant.model import EmbedderInfo, FileRecord, Source, WorkspaceManifest
-from assistant.workspace import Workspace
+from assistant.workspace import Workspace, atomic_write
 from ingest.embedders.base import Embedder, Vectors
 from ingest.loaders import load_file, sha256, slugify
+from ingest.redact import PlaceholderVault, Redactor, WorkspaceRedaction
 from ingest.segment import Segmenter
 from ingest.store import SegmentStore
 
@@ -89,6 +90,7 @@ class _Writer:
     workspace: Workspace
     store: SegmentStore
     manifest: WorkspaceManifest
+    redaction: WorkspaceRedaction | None = None
     batch_rows: int = 1024
     pending: list[_Pending] = field(default_factory=list)
 
@@ -106,6 +108,8 @@ class _Writer:
             self.store.add(sources, np.vstack(vectors))
         for source in sources:
             self.workspace.save_source(source)
+        if self.redaction is not None:  # placeholders used by these sources, before they count
+            atomic_write(self.workspace.vault_path, self.redaction.vault.to_json().encode())
         for item in self.pending:
             self.manifest.files[item.key] = item.record
         self.workspace.save_manifest(self.manifest)
@@ -121,16 +125,27 @@ def ingest_paths(
     *,
     interviewers: frozenset[str] = frozenset(),
     load_options: Mapping[str, Any] | None = None,
+    redactor: Redactor | None = None,
     on_file: Callable[[Path], None] | None = None,
 ) -> IngestReport:
+    """Ingest files and folders. With a `redactor`, personal data is replaced by placeholders
+    that stay consistent across the workspace (its vault: `workspace.vault_path`)."""
     manifest = workspace.load_manifest()
     check_embedder(manifest, embedder)
     manifest.embedder = EmbedderInfo(name=embedder.name, dim=embedder.dim)
     workspace.save_manifest(manifest)
     files, missing = discover(paths)
     report = IngestReport(outcomes=list(missing))
-    writer = _Writer(workspace, store, manifest)
-    options = dict(load_options or {}) | {"interviewers": interviewers}
+    redaction = None
+    if redactor is not None:
+        vault = (
+            PlaceholderVault.from_json(workspace.vault_path.read_bytes())
+            if workspace.vault_path.is_file()
+            else PlaceholderVault()
+        )
+        redaction = WorkspaceRedaction(redactor, vault)
+    writer = _Writer(workspace, store, manifest, redaction)
+    options = dict(load_options or {}) | {"interviewers": interviewers, "redaction": redaction}
     claimed: dict[str, str] = {}  # sha256 → path, for files of this run not yet flushed
     try:
         for path in files:

@@ -751,11 +751,16 @@ class Redactor:
                     continue
                 if re.search(r"\d|@", surface) or len(surface.split()) > 5:
                     continue
+                if any(w[:1].islower() and w not in _PARTICLES for w in surface.split()):
+                    continue  # "You must mark every": a name's words are capitalised
+
                 known_first = _fold(words[0].split("-")[0]) in names
                 if lang != "fr" and not known_first:
                     continue  # English through a French model: only names it can vouch for
                 if len(words) == 1 and _fold(words[0]) in _PLACES:
                     continue
+                if len(words) == 1 and not known_first and _sentence_initial(text, start):
+                    continue  # "Livraison rapide…": a capitalised first word, not a person
                 if _product_context(text, start):
                     continue
                 if (
@@ -866,6 +871,9 @@ def _next_is_org(text: str, end: int) -> bool:
     return m is not None and _fold(m.group(1)) in _ORG_TAILS
 
 
+_PARTICLES = frozenset("de du des la le d' van von der den da di del ben bin ibn".split())
+
+
 def _trim_person(text: str, start: int, end: int) -> tuple[int, int]:
     m = re.match(rf"(?:{_HONORIFICS_FR}|{_HONORIFICS_EN})\s+", text[start:end])
     if m:
@@ -908,3 +916,18 @@ def _resolve(found: list[Detection], people: list[Detection]) -> list[Detection]
         if all(d.end <= c.start or d.start >= c.end for c in chosen):
             chosen.append(d)
     return sorted(chosen, key=lambda d: d.start)
+
+
+@dataclass
+class WorkspaceRedaction:
+    """A redactor bound to a workspace's vault: what ingestion calls, file after file."""
+
+    redactor: Redactor
+    vault: PlaceholderVault
+
+    def redact(self, text: str, language: str, known_names: Iterable[str] = ()) -> Redaction:
+        return self.redactor.redact(text, language, self.vault, known_names)
+
+    def name(self, name: str, language: str) -> str:
+        """The placeholder of a person's name (speaker labels, authors)."""
+        return self.vault.placeholder(PiiKind.PERSON, name, language)

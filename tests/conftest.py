@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from assistant.project import Project
+from assistant.settings import Settings
 from ingest.embedders import HashingEmbedder
 from ingest.segment import SpacySegmenter
 
@@ -48,7 +49,8 @@ def embedder() -> HashingEmbedder:
 @pytest.fixture
 def project(tmp_path: Path, embedder: HashingEmbedder, segmenter: SpacySegmenter) -> Project:
     """A workspace in a temporary folder, real Chroma and spaCy, the fast hashing embedder."""
-    return Project(tmp_path / "ws", embedder=embedder, segmenter=segmenter)
+    settings = Settings(workspace=tmp_path / "ws", redact=False)  # redaction: test_redaction.py
+    return Project(settings.workspace, embedder=embedder, segmenter=segmenter, settings=settings)
 
 
 @pytest.fixture
