@@ -1,0 +1,195 @@
+"""`parcours eval`: build maps of the gold sources with a provider and score them.
+
+The gold sources are ingested into a temporary workspace with redaction off (the gold quotes
+are the original words) and built like any corpus; scores come for the dev half (tune on it),
+the test half (report it, never tune on it) and both together.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from assistant.extract.llm import LLMExtractor
+from assistant.model import JourneyMap, Lane, Source
+from assistant.project import Project
+from assistant.settings import Settings
+from assistant.verify import verify_map
+from evals.metrics import GoldItem, agreement, locate, score
+
+GOLD = Path(__file__).resolve().parent / "gold"
+
+
+@dataclass(frozen=True)
+class GoldSet:
+    items: list[GoldItem]
+    split: dict[str, list[str]]
+    folder: Path
+
+
+def load_gold(folder: Path = GOLD) -> GoldSet:
+    items = []
+    for line in (folder / "items.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            row = json.loads(line)
+            items.append(
+                GoldItem(
+                    row["id"],
+                    row["source"],
+                    row["stage"],
+                    Lane(row["lane"]),
+                    row["text"],
+                    tuple(row["quotes"]),
+                    row.get("valence"),
+                )
+            )
+    split = json.loads((folder / "split.json").read_text(encoding="utf-8"))
+    return GoldSet(items, split, folder)
+
+
+def run_eval(
+    *,
+    provider: str = "offline",
+    runs: int = 1,
+    settings: Settings | None = None,
+    gold: GoldSet | None = None,
+    llm_factory: Callable[[Project], LLMExtractor | None] | None = None,
+) -> dict[str, Any]:
+    """Scores of `runs` builds (agreement across runs for LLM providers)."""
+    gold = gold or load_gold()
+    with tempfile.TemporaryDirectory() as folder:
+        base = settings or Settings()
+        settings = base.model_copy(
+            update={"workspace": Path(folder) / "ws", "redact": False, "chroma_url": None}
+        )
+        project = Project(settings.workspace, settings=settings)
+        report = project.ingest([gold.folder / "sources"])
+        if report.exit_code:
+            raise RuntimeError(f"gold sources failed to ingest: {report.by_status('failed')}")
+        sources = {s.id: s for s in project.workspace.load_sources()}
+        located = locate(gold.items, sources)
+        maps: list[JourneyMap] = []
+        for _ in range(max(1, runs)):
+            llm = llm_factory(project) if llm_factory else project.llm_extractor(provider)
+            if llm is not None and runs > 1:
+                llm.cache = None  # every run asks the model: that is what agreement measures
+            maps.append(project.build(provider=provider, llm=llm).map)
+        embedder = project.embedder
+        return summarize(
+            maps,
+            located,
+            gold.split,
+            sources,
+            embedder.embed_documents,
+            embedder.duplicate_threshold,
+            provider,
+        )
+
+
+def summarize(
+    maps: list[JourneyMap],
+    gold: list[GoldItem],
+    split: dict[str, list[str]],
+    sources: dict[str, Source],
+    vectorize: Callable[[Any], Any],
+    threshold: float,
+    provider: str,
+) -> dict[str, Any]:
+    first = maps[0]
+    check = verify_map(first, sources)
+    halves = {
+        name: score(
+            first,
+            [g for g in gold if g.source in set(ids)],
+            sources,
+            vectorize=vectorize,
+            threshold=threshold,
+        )
+        for name, ids in split.items()
+    }
+    everything = score(first, gold, sources, vectorize=vectorize, threshold=threshold)
+    return {
+        "provider": provider,
+        "model": first.provenance.model,
+        "extractor": first.provenance.extractor,
+        "embedder": first.provenance.embedder,
+        "prompt_version": first.provenance.prompt_version,
+        "data_versions": first.provenance.data_versions,
+        "runs": len(maps),
+        "gold_items": len(gold),
+        "evidence_validity": round(
+            (check.checked - len(check.problems)) / max(1, check.checked), 4
+        ),
+        **everything,
+        "splits": halves,
+        "agreement": agreement(maps, {g.source for g in gold}) if len(maps) > 1 else None,
+    }
+
+
+def f1_table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(scope, dev F1, test F1, all F1) rows: overall, each lane, each language."""
+    scopes = [("overall", ["overall"])]
+    scopes += [(f"lane {lane}", ["by_lane", lane]) for lane in results["by_lane"]]
+    scopes += [(f"language {lang}", ["by_language", lang]) for lang in results["by_language"]]
+    return [
+        (name, _f1(results, "dev", path), _f1(results, "test", path), _f1(results, None, path))
+        for name, path in scopes
+    ]
+
+
+def _f1(results: dict[str, Any], half: str | None, path: list[str]) -> str:
+    node: Any = results["splits"].get(half, {}) if half else results
+    for key in path:
+        node = node.get(key, {}) if isinstance(node, dict) else {}
+    return f"{node['f1']:.3f}" if isinstance(node, dict) and "f1" in node else "—"
+
+
+def markdown_report(results: dict[str, Any]) -> str:
+    lines = [
+        f"# Parcours eval — {results['provider']}"
+        + (f" ({results['model']})" if results.get("model") else ""),
+        "",
+        f"- evidence validity: **{results['evidence_validity']:.1%}**",
+        f"- gold items: {results['gold_items']}; runs: {results['runs']}"
+        + (
+            f"; agreement across runs: {results['agreement']:.3f}"
+            if results["agreement"] is not None
+            else ""
+        ),
+        f"- stage accuracy on matched items: {results['stage_accuracy']:.1%}; lane accuracy: "
+        f"{results['lane_accuracy']:.1%}",
+        f"- duplicate rate: {results['duplicate_rate']:.1%}; ungrounded rate: "
+        f"{results['ungrounded_rate']:.1%}; valence sign accuracy: "
+        f"{results['valence_sign_accuracy']:.1%}",
+        "",
+        "| F1 | dev | test | all |",
+        "|---|---|---|---|",
+        *(f"| {scope} | {dev} | {test} | {both} |" for scope, dev, test, both in f1_table(results)),
+        "",
+        f"Extractor {results['extractor']}, embedder {results['embedder']}, prompts "
+        f"{results['prompt_version']}, data {results['data_versions']}.",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def compare_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(metric, A, B, B − A) for the headline numbers and every F1."""
+    rows = []
+    for name in (
+        "evidence_validity",
+        "stage_accuracy",
+        "lane_accuracy",
+        "duplicate_rate",
+        "ungrounded_rate",
+        "valence_sign_accuracy",
+    ):
+        rows.append((name, f"{a[name]:.3f}", f"{b[name]:.3f}", f"{b[name] - a[name]:+.3f}"))
+    for (scope, *left), (_, *right) in zip(f1_table(a), f1_table(b), strict=False):
+        for half, x, y in zip(("dev", "test", "all"), left, right, strict=True):
+            delta = f"{float(y) - float(x):+.3f}" if "—" not in (x, y) else ""
+            rows.append((f"F1 {scope} ({half})", x, y, delta))
+    return rows
