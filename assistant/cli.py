@@ -17,9 +17,11 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from assistant.build import OVERALL_MAP_ID
+from assistant.build import OVERALL_MAP_ID, BuildResult
+from assistant.compare import comparison_json, render_comparison
 from assistant.errors import ConfigError, ParcoursError
 from assistant.model import Lane, journey_map_json_schema
+from assistant.personas import mapping_csv
 from assistant.project import Project, verify_export
 from assistant.providers import PROVIDERS
 from assistant.settings import Settings
@@ -208,6 +210,9 @@ def build(
         ),
     ] = None,
     persona: Annotated[str | None, typer.Option(help="Build the map of one persona only")] = None,
+    all_personas: Annotated[
+        bool, typer.Option("--all-personas", help="Build the overall map and one map per persona")
+    ] = False,
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Estimate the tokens a build would send, and stop")
     ] = False,
@@ -226,7 +231,12 @@ def build(
             "per token)"
         )
         return
-    result = project.build(provider=provider, persona=persona)
+    personas = project.personas() if all_personas else []
+    for target in [persona, *personas] if not all_personas else [None, *personas]:
+        _print_build(project.build(provider=provider, persona=target))
+
+
+def _print_build(result: BuildResult) -> None:
     journey_map = result.map
     table = Table(title=f"{journey_map.title} — revision {journey_map.revision}")
     table.add_column("stage")
@@ -301,6 +311,90 @@ def verify(
         return
     out.print(f"{file}: {len(report.problems)} problems in {report.checked} quotes")
     raise typer.Exit(1)
+
+
+personas_app = typer.Typer(help="Personas: propose them from the corpus, or apply a mapping.")
+app.add_typer(personas_app, name="personas")
+
+
+@personas_app.command("propose")
+@reports_errors
+def personas_propose(
+    workspace: WorkspaceOption = None,
+    model: Annotated[str | None, typer.Option(help="Chat model [or PARCOURS_MODEL]")] = None,
+    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible server")] = None,
+    max_personas: Annotated[int, typer.Option("--max", help="At most this many")] = 4,
+    output: Annotated[
+        Path | None,
+        typer.Option(
+            "--output", "-o", help="Write the proposed source → persona mapping (CSV) to edit"
+        ),
+    ] = None,
+) -> None:
+    """Ask the model for personas, each justified by sources and verified quotes."""
+    project = _project(workspace, model=model, base_url=base_url)
+    result = project.propose_personas(max_personas=max_personas)
+    for proposal in result.proposals:
+        out.print(f"[bold]{proposal.name}[/bold] — {proposal.description}")
+        out.print(f"  traits: {'; '.join(proposal.traits)}")
+        out.print(f"  sources: {', '.join(proposal.source_ids)}")
+        for evidence in proposal.evidence:
+            out.print(f"  > {evidence.quote} [{evidence.source_id}, {evidence.speaker}]")
+    for claim in result.ungrounded:
+        err.print(f"[yellow]ungrounded:[/yellow] {claim.quote!r} — {claim.reason}")
+    for dropped in result.dropped:
+        err.print(f"[yellow]dropped:[/yellow] {dropped.name} — {dropped.reason}")
+    if output is not None:
+        atomic_write(output, mapping_csv(result.mapping()).encode())
+        err.print(f"wrote {output}: edit it, then `parcours personas apply {output}`")
+
+
+@personas_app.command("apply")
+@reports_errors
+def personas_apply(
+    mapping: Annotated[
+        Path,
+        typer.Argument(
+            exists=True, dir_okay=False, help="CSV or JSON: source id, file name or glob → persona"
+        ),
+    ],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Set each source's persona from a mapping file (it overrides front matter, and says so)."""
+    plan, unused = _project(workspace).apply_personas(mapping)
+    table = Table(title="personas")
+    for column in ("source", "persona", "from", "note"):
+        table.add_column(column)
+    for assignment in plan:
+        table.add_row(
+            assignment.source_id,
+            assignment.persona,
+            assignment.pattern,
+            assignment.note if assignment.overrides else "",
+        )
+    out.print(table)
+    for pattern in unused:
+        err.print(f"[yellow]unused:[/yellow] {pattern!r} matches no source")
+
+
+@app.command()
+@reports_errors
+def compare(
+    first: Annotated[str, typer.Argument(help="Map id (a persona, or overall)")],
+    second: Annotated[str, typer.Argument(help="Map id")],
+    workspace: WorkspaceOption = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Similarity for 'shared' items (default: the embedder's)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables")] = False,
+) -> None:
+    """Two maps side by side: per stage, shared and distinct items, and valence."""
+    comparison = _project(workspace).compare(first, second, threshold=threshold)
+    if as_json:
+        sys.stdout.write(comparison_json(comparison) + "\n")
+        return
+    for table in render_comparison(comparison):
+        out.print(table)
 
 
 eval_app = typer.Typer(

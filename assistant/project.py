@@ -18,10 +18,19 @@ from assistant.build import (
     majority_language,
     select_sources,
 )
+from assistant.compare import Comparison, compare_maps
 from assistant.errors import ConfigError, MapError
 from assistant.exports.json import export_json, load_export
 from assistant.extract.llm import LLMExtractor, ResponseCache
 from assistant.model import JourneyMap, Source, SourceRef, default_stages
+from assistant.personas import (
+    PersonaAssignment,
+    ProposalResult,
+    apply_persona_mapping,
+    load_persona_mapping,
+    plan_persona_mapping,
+    propose_personas,
+)
 from assistant.providers import PROVIDERS
 from assistant.providers.openai import OpenAIProvider
 from assistant.settings import Settings
@@ -160,6 +169,45 @@ class Project:
             provider=provider,
             persona=persona,
             llm=llm or self.llm_extractor(provider),
+        )
+
+    def personas(self) -> list[str]:
+        """Personas the sources carry (front matter, or `apply_personas`)."""
+        self.workspace.require()
+        return sorted({s.persona for s in self.workspace.load_sources() if s.persona})
+
+    def apply_personas(self, mapping_file: Path) -> tuple[list[PersonaAssignment], list[str]]:
+        """Set sources' personas from a mapping file; returns the plan and unused patterns."""
+        self.workspace.require()
+        sources = self.workspace.load_sources()
+        mapping = load_persona_mapping(mapping_file)
+        plan, unused = plan_persona_mapping(sources, mapping)
+        changed = {a.source_id for a in plan}
+        for source in apply_persona_mapping(sources, mapping):
+            if source.id in changed:
+                self.workspace.save_source(source)
+        return plan, unused
+
+    def propose_personas(self, *, max_personas: int = 4) -> ProposalResult:
+        """Personas proposed by the chat model, each with sources and verified quotes."""
+        self.workspace.require()
+        sources = self.workspace.load_sources()
+        llm = self.llm_extractor("openai")
+        assert llm is not None
+        return propose_personas(
+            sources,
+            llm.provider.chat_model(),
+            majority_language(sources),
+            max_personas=max_personas,
+        )
+
+    def compare(self, first: str, second: str, *, threshold: float | None = None) -> Comparison:
+        """Two maps of this workspace side by side."""
+        return compare_maps(
+            self.load_map(first),
+            self.load_map(second),
+            self.embedder,
+            threshold if threshold is not None else self.embedder.duplicate_threshold,
         )
 
     def estimate(self, *, provider: str, persona: str | None = None) -> dict[str, int]:

@@ -277,7 +277,7 @@ class LLMExtractor:
                 outcome.error = f"the model call failed: {type(error).__name__}: {error}"[:400]
                 return outcome
             outcome.calls += 1
-            _add_usage(outcome.usage, raw)
+            add_usage(outcome.usage, raw)
             if items is not None:
                 good, rejected = self._check(items, chunk, run)
                 for item, claim in good:  # a repair keeps what earlier answers got right
@@ -365,7 +365,7 @@ class LLMExtractor:
             try:
                 result = self.retry.call(partial(runnable.invoke, sent))
             except Exception as error:
-                if method_index + 1 < len(METHODS) and _rejects_method(error):
+                if method_index + 1 < len(METHODS) and rejects_method(error):
                     with self._lock:
                         self._method = max(self._method, method_index + 1)
                     continue
@@ -401,7 +401,7 @@ def _rejected(item: dict[str, Any], reason: str) -> tuple[dict[str, Any], Ungrou
 _METHOD_WORDS = ("response_format", "json_schema", "schema", "tool", "function", "support")
 
 
-def _rejects_method(error: BaseException) -> bool:
+def rejects_method(error: BaseException) -> bool:
     """Does this error say the server lacks a structured-output method? 400/422/501 do; a 500
     does only when its message says so (llama.cpp's server answers json_schema with a 500),
     otherwise it is an ordinary server fault, already retried."""
@@ -427,7 +427,7 @@ def _raw_text(raw: Any) -> str:
     return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
 
 
-def _add_usage(usage: TokenUsage, raw: Any) -> None:
+def add_usage(usage: TokenUsage, raw: Any) -> None:
     metadata = getattr(raw, "usage_metadata", None) or {}
     usage.input_tokens += int(metadata.get("input_tokens", 0))
     usage.output_tokens += int(metadata.get("output_tokens", 0))
