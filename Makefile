@@ -11,7 +11,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install demo test lint bench eval ui schema clean test-llm
+.PHONY: install demo test lint bench eval eval-baseline ui schema clean test-llm
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,7 +41,11 @@ bench: $(STAMP)
 	$(BIN)/python -m evals.bench
 
 eval: $(STAMP)
-	$(BIN)/python -m evals.spine
+	$(BIN)/parcours eval -o evals/results/offline.json --report evals/results/offline.md
+
+# Deliberately, in its own commit: the regression gate in `make test` compares against it.
+eval-baseline: $(STAMP)
+	$(BIN)/python -m evals.baseline
 
 ui: $(STAMP)
 	$(BIN)/streamlit run ui/app.py --browser.gatherUsageStats false
