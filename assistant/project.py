@@ -151,7 +151,10 @@ class Project:
                 f"unknown provider {provider!r}", f"use one of: {', '.join(PROVIDERS)}"
             )
         chat = OpenAIProvider(
-            self.settings.model, base_url=self.settings.base_url, api_key=self.settings.api_key
+            self.settings.model,
+            base_url=self.settings.base_url,
+            api_key=self.settings.api_key,
+            max_output_tokens=self.settings.max_output_tokens,
         )
         cache = ResponseCache(self.workspace.cache_path / "llm")
         return LLMExtractor(chat, cache=cache, concurrency=self.settings.concurrency)

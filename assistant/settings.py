@@ -27,6 +27,8 @@ class Settings(BaseSettings):
     """Chat model for `--provider openai` (e.g. gpt-4.1-mini; llama3.1 on Ollama)."""
     base_url: str | None = None
     """OpenAI-compatible chat server, e.g. http://localhost:11434/v1 (Ollama)."""
+    max_output_tokens: int = 8192
+    """Upper bound on each model answer (PARCOURS_MAX_OUTPUT_TOKENS)."""
     concurrency: int = 4
     """Extraction calls in flight at once."""
     redact: bool = True

@@ -103,7 +103,7 @@ class RecordingProxy:
     """Forwards every request to `upstream` unchanged and records chat completions."""
 
     def __init__(self, upstream: str, timeout: float) -> None:
-        self.upstream = upstream.rstrip("/")
+        self.upstream = upstream.rstrip("/").removesuffix("/v1")  # paths arrive with /v1
         self.timeout = timeout
         self.exchanges: list[Exchange] = []
         self._lock = threading.Lock()
@@ -345,6 +345,8 @@ def run(options: argparse.Namespace) -> int:
     env = {
         **os.environ,
         "PARCOURS_CONCURRENCY": "1",  # llama.cpp's server runs one completion at a time
+        # A base model rambles until the context is full: bound each answer (wire test only).
+        "PARCOURS_MAX_OUTPUT_TOKENS": "384",
         "PARCOURS_REDACT": "true",
         "HF_HUB_OFFLINE": "1",
         "ANONYMIZED_TELEMETRY": "False",

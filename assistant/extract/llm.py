@@ -363,7 +363,7 @@ class LLMExtractor:
 
                 sent = [*messages, HumanMessage(_JSON_MODE_HINT)]
             try:
-                result = self.retry.call(partial(runnable.invoke, sent))
+                result = self.retry.call(partial(runnable.invoke, sent), give_up=rejects_method)
             except Exception as error:
                 if method_index + 1 < len(METHODS) and rejects_method(error):
                     with self._lock:

@@ -18,6 +18,7 @@ class OpenAIProvider:
         api_key: str | None = None,
         timeout: float = 120.0,
         temperature: float = 0.0,
+        max_output_tokens: int | None = 8192,
     ) -> None:
         if not model:
             raise ConfigError(
@@ -35,6 +36,9 @@ class OpenAIProvider:
         self._api_key = api_key or "not-needed"  # local servers ignore it; the client wants one
         self._timeout = timeout
         self._temperature = temperature
+        # Bounded answers: a model that never stops (a base model, a loop) costs a timeout per
+        # call otherwise; a cut answer is invalid JSON, repaired or reported like any other.
+        self._max_output_tokens = max_output_tokens
 
     def chat_model(self) -> Any:
         try:
@@ -51,4 +55,5 @@ class OpenAIProvider:
             timeout=self._timeout,
             temperature=self._temperature,
             max_retries=0,  # the chain retries (with Retry-After); two layers would multiply
+            max_tokens=self._max_output_tokens,
         )

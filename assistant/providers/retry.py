@@ -67,11 +67,19 @@ class RetryPolicy:
         self.waits.append(wait)
         return wait
 
-    def call(self, action: Callable[[], T]) -> T:
+    def call(
+        self, action: Callable[[], T], give_up: Callable[[BaseException], bool] | None = None
+    ) -> T:
+        """Run `action`, retrying transient errors — except those `give_up` recognises (a
+        server saying it lacks a feature answers 500 too, and asking again will not help)."""
+
+        def retryable(error: BaseException) -> bool:
+            return is_transient(error) and not (give_up is not None and give_up(error))
+
         retrying: Retrying = Retrying(
             stop=stop_after_attempt(self.attempts),
             wait=self._wait,
-            retry=retry_if_exception(is_transient),
+            retry=retry_if_exception(retryable),
             sleep=self.sleep,
             reraise=True,
         )
