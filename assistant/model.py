@@ -204,6 +204,24 @@ class Item(_Model):
         return self
 
 
+class MomentKind(StrEnum):
+    """Moments of truth (DOMAIN.md): zero = information search before contact, first = purchase
+    decision, second = first use of the product, third = the customer shares the experience."""
+
+    ZMOT = "ZMOT"
+    FMOT = "FMOT"
+    SMOT = "SMOT"
+    TMOT = "TMOT"
+
+
+class MomentOfTruth(_Model):
+    """A moment of truth marked on a stage, optionally illustrated by one item of the map."""
+
+    kind: MomentKind
+    item_id: str | None = None
+    note: str | None = None
+
+
 class Stage(_Model):
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
     name: str = Field(min_length=1)
@@ -212,6 +230,7 @@ class Stage(_Model):
     valence: float | None = Field(
         default=None, ge=-2.0, le=2.0, description="Mean emotion valence of the stage"
     )
+    moments_of_truth: list[MomentOfTruth] = Field(default_factory=list)
 
 
 class Ungrounded(_Model):
@@ -288,13 +307,210 @@ class JourneyMap(_Model):
         }
 
 
+# -- edit operations -----------------------------------------------------------------------------
+# Typed, JSON-serialisable changes to a map (applied by `assistant.edits.apply_operations`). They
+# address items and stages by id; quotes are given as text and aligned to their source on apply.
+
+ItemId = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]+$")]
+Valence = Annotated[int, Field(ge=-2, le=2)]
+
+
+class QuoteRef(_Model):
+    """A quote claimed from a source; `apply_operations` aligns it and stores the exact span."""
+
+    source_id: str
+    quote: str = Field(min_length=1)
+
+
+class AddItem(_Model):
+    op: Literal["add_item"] = "add_item"
+    stage_id: str
+    lane: Lane = Field(description="A customer-side lane (analyst items: add_opportunity/add_kpi)")
+    text: str = Field(min_length=1)
+    evidence: list[QuoteRef] = Field(min_length=1)
+    valence: Valence | None = None
+    status: ItemStatus = ItemStatus.PROPOSED
+    id: ItemId | None = Field(default=None, description="Default: the next free I<n>")
+
+
+class UpdateItem(_Model):
+    op: Literal["update_item"] = "update_item"
+    item_id: str
+    text: str | None = Field(default=None, min_length=1)
+    valence: Valence | None = None
+    clear_valence: bool = False
+    cites: list[str] | None = Field(default=None, description="Analyst items only")
+
+
+class DeleteItem(_Model):
+    op: Literal["delete_item"] = "delete_item"
+    item_id: str
+
+
+class MoveItem(_Model):
+    op: Literal["move_item"] = "move_item"
+    item_id: str
+    stage_id: str | None = None
+    lane: Lane | None = None
+
+
+class MergeItems(_Model):
+    """One item with all their evidence (or citations), in the first one's place: its id, stage,
+    lane and status."""
+
+    op: Literal["merge_items"] = "merge_items"
+    item_ids: list[str] = Field(min_length=2)
+    text: str | None = Field(default=None, min_length=1)
+
+
+class SplitPart(_Model):
+    text: str = Field(min_length=1)
+    evidence: list[int] = Field(default_factory=list, description="Indices of evidence kept")
+    quotes: list[str] = Field(default_factory=list, description="Or the quotes kept, verbatim")
+    cites: list[str] | None = Field(default=None, description="Analyst items: default all")
+    valence: Valence | None = None
+
+
+class SplitItem(_Model):
+    """The first part keeps the item's id; every quote must go to at least one part."""
+
+    op: Literal["split_item"] = "split_item"
+    item_id: str
+    parts: list[SplitPart] = Field(min_length=2)
+
+
+class AttachEvidence(_Model):
+    op: Literal["attach_evidence"] = "attach_evidence"
+    item_id: str
+    source_id: str
+    quote: str = Field(min_length=1)
+
+
+class DetachEvidence(_Model):
+    """Give `index` (position in the item's evidence) or `quote`, not both."""
+
+    op: Literal["detach_evidence"] = "detach_evidence"
+    item_id: str
+    index: int | None = Field(default=None, ge=0)
+    quote: str | None = None
+
+
+class SetStatus(_Model):
+    op: Literal["set_status"] = "set_status"
+    item_id: str
+    status: ItemStatus
+
+
+class AddStage(_Model):
+    """Inserted `after` a stage id, or at `position` (0 = first); at the end by default."""
+
+    op: Literal["add_stage"] = "add_stage"
+    name: str = Field(min_length=1)
+    id: ItemId | None = Field(default=None, description="Default: a slug of the name")
+    after: str | None = None
+    position: int | None = Field(default=None, ge=0)
+
+
+class RenameStage(_Model):
+    op: Literal["rename_stage"] = "rename_stage"
+    stage_id: str
+    name: str = Field(min_length=1)
+
+
+class ReorderStages(_Model):
+    op: Literal["reorder_stages"] = "reorder_stages"
+    stage_ids: list[str] = Field(description="Every stage id of the map, in the new order")
+
+
+class DeleteStage(_Model):
+    """Its items go to `move_items_to`, or are deleted with `delete_items`: one is required."""
+
+    op: Literal["delete_stage"] = "delete_stage"
+    stage_id: str
+    move_items_to: str | None = None
+    delete_items: bool = False
+
+
+class SetPersona(_Model):
+    op: Literal["set_persona"] = "set_persona"
+    persona: str | None
+
+
+class _AnalystItemFields(_Model):
+    stage_id: str
+    text: str = Field(min_length=1)
+    cites: list[str] = Field(min_length=1, description="Ids of the customer items it answers")
+    status: ItemStatus = ItemStatus.PROPOSED
+    id: ItemId | None = None
+
+
+class AddOpportunity(_AnalystItemFields):
+    op: Literal["add_opportunity"] = "add_opportunity"
+
+
+class AddKpi(_AnalystItemFields):
+    op: Literal["add_kpi"] = "add_kpi"
+
+
+class MarkMomentOfTruth(_Model):
+    op: Literal["mark_moment_of_truth"] = "mark_moment_of_truth"
+    kind: MomentKind
+    stage_id: str
+    item_id: str | None = None
+    note: str | None = None
+
+
+class UnmarkMomentOfTruth(_Model):
+    op: Literal["unmark_moment_of_truth"] = "unmark_moment_of_truth"
+    kind: MomentKind
+    stage_id: str
+    item_id: str | None = None
+
+
+EditOp = Annotated[
+    AddItem
+    | UpdateItem
+    | DeleteItem
+    | MoveItem
+    | MergeItems
+    | SplitItem
+    | AttachEvidence
+    | DetachEvidence
+    | SetStatus
+    | AddStage
+    | RenameStage
+    | ReorderStages
+    | DeleteStage
+    | SetPersona
+    | AddOpportunity
+    | AddKpi
+    | MarkMomentOfTruth
+    | UnmarkMomentOfTruth,
+    Field(discriminator="op"),
+]
+
+
 class Revision(_Model):
     number: int = Field(ge=1)
     parent: int | None = None
     author: Literal["user", "assistant", "system"] = "system"
     message: str
     created_at: datetime = Field(default_factory=utc_now)
+    operations: list[EditOp] = Field(
+        default_factory=list, description="The edits this revision applied to its parent's map"
+    )
+    undoes: int | None = Field(default=None, description="The revision whose change this undoes")
+    redoes: int | None = Field(default=None, description="The undone revision this re-applies")
+    restores: int | None = Field(default=None, description="The revision whose map this copies")
     map: JourneyMap
+
+    @model_validator(mode="after")
+    def _numbered_like_its_map(self) -> Revision:
+        if self.map.revision != self.number:
+            raise ValueError(
+                f"revision {self.number} holds a map marked revision {self.map.revision}"
+            )
+        return self
 
 
 class EmbedderInfo(_Model):

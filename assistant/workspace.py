@@ -5,11 +5,13 @@
       sources/<source_id>.json       Source with its text and segments
       maps/<map_id>/revisions/000001.json   one Revision per change, never rewritten
       maps/<map_id>/HEAD             the current revision number
+      maps/<map_id>/conversation.json   the chat about the map (owned by the chat module)
       chroma/                        Chroma PersistentClient (segments + vectors)
       cache/                         derived data safe to delete (exemplar vectors…)
 
 Every write goes to a temporary file in the same folder, is fsynced, then renamed over the target:
-a crash leaves the old file or the new one, never half of one.
+a crash leaves the old file or the new one, never half of one. A revision file is instead linked
+into place, which fails if it exists: two writers can never both create revision N.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from typing import TypeVar
 
 from pydantic import ValidationError
 
-from assistant.errors import MapError, WorkspaceError
+from assistant.errors import MapError, StaleRevisionError, WorkspaceError
 from assistant.model import JourneyMap, Revision, Source, WorkspaceManifest
 
 ModelT = TypeVar("ModelT", WorkspaceManifest, Source, Revision)
@@ -44,12 +46,44 @@ def atomic_write(path: Path, data: bytes) -> None:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
+    _fsync_directory(path.parent)
+
+
+def _fsync_directory(folder: Path) -> None:
     with contextlib.suppress(OSError):  # make the rename itself durable (not on every OS)
-        directory = os.open(path.parent, os.O_RDONLY)
+        directory = os.open(folder, os.O_RDONLY)
         try:
             os.fsync(directory)
         finally:
             os.close(directory)
+
+
+def create_exclusive(path: Path, data: bytes) -> None:
+    """Create `path` with `data`, complete or not at all; FileExistsError if it already exists.
+
+    The content is written and fsynced under a temporary name, then hard-linked to `path`: the
+    link is atomic and refuses an existing target, unlike a rename, which would replace it.
+    """
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links: O_EXCL is still exclusive
+            with os.fdopen(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644), "wb") as out:
+                out.write(data)
+                out.flush()
+                os.fsync(out.fileno())
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+    _fsync_directory(path.parent)
 
 
 class Workspace:
@@ -79,6 +113,13 @@ class Workspace:
 
     def _map_dir(self, map_id: str) -> Path:
         return self.root / "maps" / map_id
+
+    def revision_path(self, map_id: str, number: int) -> Path:
+        return self._map_dir(map_id) / "revisions" / f"{number:06d}.json"
+
+    def conversation_path(self, map_id: str) -> Path:
+        """Where the chat about a map is kept (next to its revisions, not inside them)."""
+        return self._map_dir(map_id) / "conversation.json"
 
     def exists(self) -> bool:
         return self.manifest_path.is_file()
@@ -138,25 +179,29 @@ class Workspace:
         return sorted(p.name for p in folder.iterdir() if (p / "HEAD").is_file())
 
     def head(self, map_id: str) -> int | None:
+        """The latest revision. Revision files are the truth (created complete, never deleted):
+        HEAD may lag behind them after a crash between the two writes, never the other way."""
         path = self._map_dir(map_id) / "HEAD"
-        return int(path.read_text().strip()) if path.is_file() else None
+        known = self.revisions(map_id) + ([int(path.read_text().strip())] if path.is_file() else [])
+        return max(known) if known else None
 
     def save_revision(self, revision: Revision) -> Path:
-        """Store a new revision and move HEAD to it. Revisions are never overwritten."""
+        """Store a new revision and move HEAD to it. Revisions are never overwritten: if revision N
+        exists (another writer got there first), StaleRevisionError and nothing is written."""
         map_id = revision.map.id
-        path = self._map_dir(map_id) / "revisions" / f"{revision.number:06d}.json"
-        if path.exists():
-            raise MapError(
-                f"revision {revision.number} of map {map_id} already exists",
-                "reload the map and make the change on its latest revision",
-            )
-        atomic_write(path, revision.model_dump_json(indent=1).encode())
-        atomic_write(self._map_dir(map_id) / "HEAD", f"{revision.number}\n".encode())
+        path = self.revision_path(map_id, revision.number)
+        try:
+            create_exclusive(path, revision.model_dump_json(indent=1).encode())
+        except FileExistsError:
+            current = self.head(map_id) or revision.number
+            raise StaleRevisionError(map_id, current, revision.number - 1) from None
+        if revision.number >= (self.head(map_id) or 0):  # a later writer may have moved it on
+            atomic_write(self._map_dir(map_id) / "HEAD", f"{revision.number}\n".encode())
         return path
 
     def load_revision(self, map_id: str, number: int | None = None) -> Revision:
         number = number if number is not None else self.head(map_id)
-        path = self._map_dir(map_id) / "revisions" / f"{number or 0:06d}.json"
+        path = self.revision_path(map_id, number or 0)
         if number is None or not path.is_file():
             known = ", ".join(self.map_ids()) or "none yet"
             raise MapError(
