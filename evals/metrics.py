@@ -127,8 +127,11 @@ def match(
             and (not same_lane or g.lane == m.lane)
         ]
         if pairs:
-            left = np.asarray(vectorize([predicted[i].text for i, _ in pairs]))
-            right = np.asarray(vectorize([gold[j].text for _, j in pairs]))
+            # Each text once: pairs repeat them (every mention × every gold item of its source).
+            texts = sorted({predicted[i].text for i, _ in pairs} | {gold[j].text for _, j in pairs})
+            vectors = dict(zip(texts, np.asarray(vectorize(texts)), strict=True))
+            left = np.asarray([vectors[predicted[i].text] for i, _ in pairs])
+            right = np.asarray([vectors[gold[j].text] for _, j in pairs])
             scores = np.sum(left * right, axis=1)
             candidates += [
                 (float(s), i, j, "semantic")

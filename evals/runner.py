@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from assistant.extract.llm import LLMExtractor
 from assistant.model import JourneyMap, Lane, Source
 from assistant.project import Project
@@ -84,10 +86,23 @@ def run_eval(
             located,
             gold.split,
             sources,
-            embedder.embed_documents,
+            _memoized(embedder.embed_documents),
             embedder.duplicate_threshold,
             provider,
         )
+
+
+def _memoized(vectorize: Callable[[list[str]], Any]) -> Callable[[list[str]], Any]:
+    """The halves and the whole score the same texts: embed each one once per run."""
+    known: dict[str, Any] = {}
+
+    def cached(texts: list[str]) -> Any:
+        missing = [text for text in dict.fromkeys(texts) if text not in known]
+        if missing:
+            known.update(zip(missing, np.asarray(vectorize(missing)), strict=True))
+        return np.asarray([known[text] for text in texts])
+
+    return cached
 
 
 def summarize(
