@@ -115,3 +115,20 @@ def test_cli_eval_compare_shows_differences(tmp_path: Path, tiny_gold: Path) -> 
         .output
     )
     assert "F1 overall (all)" in output and "-0.100" in output
+
+
+def test_runner_drives_the_llm_chain_through_a_local_server(tiny_gold: Path) -> None:
+    """Plumbing: the same runner, the real openai client, a scripted OpenAI-compatible server."""
+    from assistant.testing import ScriptedOpenAIServer
+
+    with ScriptedOpenAIServer() as server:
+        settings = Settings(
+            embedder="hashing", model="scripted", base_url=server.base_url, api_key="test"
+        )
+        results = run_eval(provider="openai", runs=2, settings=settings, gold=load_gold(tiny_gold))
+        assert len(server.requests) >= 2  # two runs, each asked the model (no cache)
+    assert results["provider"] == "openai" and results["model"] == "scripted"
+    assert results["evidence_validity"] == 1.0
+    assert results["runs"] == 2 and results["agreement"] is not None
+    assert results["overall"]["predicted"] > 0
+    assert "| overall |" in markdown_report(results)

@@ -48,8 +48,16 @@ class OpenAIProvider:
                 "the openai provider needs langchain-openai",
                 "install the extra: pip install 'parcours[llm]'",
             ) from error
+        # langchain-openai sends the bound as `max_completion_tokens`, which OpenAI-compatible
+        # servers such as llama.cpp's ignore: name it `max_tokens` too for any other server.
+        extra_body = (
+            {"max_tokens": self._max_output_tokens}
+            if self._max_output_tokens and self.endpoint != OPENAI_URL
+            else None
+        )
         return ChatOpenAI(
             model=self.model,
+            extra_body=extra_body,
             base_url=self.endpoint,
             api_key=self._api_key,
             timeout=self._timeout,
