@@ -477,5 +477,10 @@ def schema() -> None:
     sys.stdout.write(json.dumps(journey_map_json_schema(), indent=2, ensure_ascii=False) + "\n")
 
 
+# edit, apply, history, diff, undo, redo, restore and chat: assistant/cli_refine.py adds them
+# to `app` when imported (here, so that `parcours` has them).
+from assistant import cli_refine as _cli_refine  # noqa: E402, F401
+
+
 def main() -> None:
     app()

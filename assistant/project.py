@@ -33,11 +33,12 @@ from assistant.personas import (
 )
 from assistant.providers import PROVIDERS
 from assistant.providers.openai import OpenAIProvider
+from assistant.search import WorkspaceSearch
 from assistant.settings import Settings
 from assistant.verify import VerifyReport, verify_map
 from assistant.workspace import Workspace
 from ingest.embedders import Embedder, get_embedder
-from ingest.pipeline import IngestReport, ingest_paths, reindex, remove_source
+from ingest.pipeline import IngestReport, check_embedder, ingest_paths, reindex, remove_source
 from ingest.redact import Redactor
 from ingest.segment import Segmenter, SpacySegmenter
 from ingest.store import ChromaSegmentStore, SegmentStore
@@ -227,6 +228,18 @@ class Project:
     def load_map(self, map_id: str = OVERALL_MAP_ID, revision: int | None = None) -> JourneyMap:
         self.workspace.require()
         return self.workspace.load_map(map_id, revision)
+
+    def search(self, journey_map: JourneyMap | None = None) -> WorkspaceSearch:
+        """Evidence search (keywords + the workspace's vectors) over every source; with a map,
+        hits name the items citing them and stage or lane filters apply to its items."""
+        self.workspace.require()
+        check_embedder(self.workspace.load_manifest(), self.embedder)
+        return WorkspaceSearch(
+            self.workspace.load_sources(),
+            embedder=self.embedder,
+            store=self.store,
+            journey_map=journey_map,
+        )
 
     def cited_sources(self, journey_map: JourneyMap) -> list[Source]:
         return [self.workspace.load_source(ref.id) for ref in journey_map.sources]

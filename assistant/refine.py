@@ -89,6 +89,13 @@ class AssistantTurn(BaseModel):
     control: Literal["undo", "redo"] | None = Field(
         default=None, description="A history command (undo/redo) the caller runs, not an edit"
     )
+    prompt_version: str | None = Field(
+        default=None, description="The prompt the answer was made with (e.g. chat-v1); None offline"
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="What the caller should show: citations dropped as unverified, limits hit",
+    )
 
 
 class ChatMessage(BaseModel):

@@ -11,18 +11,28 @@ maps. It counts the input tokens it receives, and can inject faults, one per req
 Fault names: 429 (with Retry-After), 500, timeout (answers after `slow_seconds`), truncated
 (cut JSON), schema_invalid, invented (a quote found in no source), refusal (plain text),
 reject_json_schema (HTTP 500 to any json_schema request, as llama.cpp's server does — sticky).
+
+With `script`, it plays a tool-calling chat model instead: each request (after its fault, if any)
+gets the next scripted assistant message, e.g. `{"tool_calls": [{"name": "read_map",
+"arguments": {}}]}` then `{"content": "…"}` (or a function of the request returning one); past
+the end of the script it answers HTTP 400.
+
+`ScriptedToolChatModel` is a LangChain chat model that needs no server: `bind_tools` returns
+itself, it replays scripted AIMessages (with `tool_calls`, see `tool_calls_message`) and records
+the messages it was sent, so a test can assert what the model saw.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from assistant.extract.chunks import estimate_tokens
 from assistant.model import STAGE_IDS
@@ -99,6 +109,12 @@ def count_input_tokens(request: dict[str, Any]) -> int:
     return sum(estimate_tokens(t) for t in texts) + schema
 
 
+ScriptedAnswer = dict[str, Any] | Callable[[dict[str, Any]], dict[str, Any]]
+"""An assistant message for `ScriptedOpenAIServer(script=...)`: {"content": str | None,
+"tool_calls": [{"name": str, "arguments": dict | str, "id": str (optional)}]}, or a function
+of the request (the JSON body) returning one."""
+
+
 class ScriptedOpenAIServer:
     def __init__(
         self,
@@ -106,8 +122,10 @@ class ScriptedOpenAIServer:
         *,
         extract: Callable[[dict[str, Any]], list[dict[str, Any]]] = read_sources,
         slow_seconds: float = 3.0,
+        script: Sequence[ScriptedAnswer] | None = None,
     ) -> None:
         self.faults = list(faults or [])
+        self.script = list(script) if script is not None else None
         self.extract = extract
         self.slow_seconds = slow_seconds
         self.requests: list[dict[str, Any]] = []
@@ -177,6 +195,8 @@ class ScriptedOpenAIServer:
             )
         if fault == "500":
             return Reply(500, {"error": {"message": "boom", "type": "server_error"}})
+        if self.script is not None:
+            return self._scripted(request, fault)
         items = self.extract(request)
         content = json.dumps({"items": items}, ensure_ascii=False)
         delay = self.slow_seconds if fault == "timeout" else 0.0
@@ -225,6 +245,43 @@ class ScriptedOpenAIServer:
                 ],
             }
             finish = "tool_calls"
+        return self._envelope(request, message, finish, content)
+
+    def _scripted(self, request: dict[str, Any], fault: str | None) -> Reply:
+        with self._lock:
+            answer = self.script.pop(0) if self.script else None
+        if answer is None:
+            return Reply(400, {"error": {"message": "the scripted server's script is exhausted"}})
+        if callable(answer):
+            answer = answer(request)
+        calls = [
+            {
+                "id": call.get("id") or f"call_{len(self.requests)}_{number}",
+                "type": "function",
+                "function": {
+                    "name": call["name"],
+                    "arguments": call["arguments"]
+                    if isinstance(call.get("arguments"), str)
+                    else json.dumps(call.get("arguments", {}), ensure_ascii=False),
+                },
+            }
+            for number, call in enumerate(answer.get("tool_calls") or [])
+        ]
+        message: dict[str, Any] = {
+            "role": "assistant",
+            "content": answer.get("content"),
+            "refusal": None,
+        }
+        if calls:
+            message["tool_calls"] = calls
+        text = (answer.get("content") or "") + json.dumps(calls)
+        delay = self.slow_seconds if fault == "timeout" else 0.0
+        body = self._envelope(request, message, "tool_calls" if calls else "stop", text)
+        return Reply(200, body, delay=delay)
+
+    def _envelope(
+        self, request: dict[str, Any], message: dict[str, Any], finish: str, content: str
+    ) -> dict[str, Any]:
         prompt = count_input_tokens(request)
         completion = estimate_tokens(content)
         return {
@@ -241,3 +298,101 @@ class ScriptedOpenAIServer:
                 "total_tokens": prompt + completion,
             },
         }
+
+
+# -- a tool-calling chat model without a server ----------------------------------------------------
+_HAS_LANGCHAIN = importlib.util.find_spec("langchain_core") is not None
+
+if TYPE_CHECKING or _HAS_LANGCHAIN:  # the llm extra; the server above does not need it
+    from langchain_core.callbacks import CallbackManagerForLLMRun
+    from langchain_core.language_models import LanguageModelInput
+    from langchain_core.language_models.chat_models import BaseChatModel
+    from langchain_core.messages import AIMessage, BaseMessage
+    from langchain_core.outputs import ChatGeneration, ChatResult
+    from langchain_core.runnables import Runnable
+    from pydantic import Field
+
+    ScriptStep = AIMessage | str | Callable[[list[BaseMessage]], AIMessage | str]
+    """What the scripted model answers next: a message, a text, or a function of the messages
+    it was sent."""
+
+    def tool_calls_message(
+        *calls: tuple[str, dict[str, Any]], content: str = "", prefix: str = "call"
+    ) -> AIMessage:
+        """An AIMessage asking for tools: `tool_calls_message(("read_map", {}))`."""
+        return AIMessage(
+            content=content,
+            tool_calls=[
+                {"name": name, "args": args, "id": f"{prefix}_{number}", "type": "tool_call"}
+                for number, (name, args) in enumerate(calls, 1)
+            ],
+        )
+
+    class ScriptedToolChatModel(BaseChatModel):
+        """A chat model that replays a script and records what it was sent.
+
+        `bind_tools` records the tools and returns the model itself, so code written for a real
+        tool-calling model (`model.bind_tools(tools).invoke(messages)`) runs unchanged:
+
+            model = ScriptedToolChatModel(script=[tool_calls_message(("read_map", {})), "Done."])
+            ...
+            model.received[1][-1]  # the ToolMessage the code sent back after read_map
+
+        Calling it once more than the script allows raises AssertionError.
+        """
+
+        script: list[Any] = Field(default_factory=list)
+        """ScriptStep items, answered in order."""
+        received: list[list[BaseMessage]] = Field(default_factory=list)
+        """The messages of every call, in order."""
+        tools: list[Any] = Field(default_factory=list)
+        tool_choice: Any = None
+        position: int = 0
+
+        def __init__(self, script: Iterable[ScriptStep] = (), **values: Any) -> None:
+            super().__init__(script=list(script), **values)
+
+        @property
+        def _llm_type(self) -> str:
+            return "scripted-tool-chat"
+
+        def _generate(
+            self,
+            messages: list[BaseMessage],
+            stop: list[str] | None = None,
+            run_manager: CallbackManagerForLLMRun | None = None,
+            **kwargs: Any,
+        ) -> ChatResult:
+            self.received.append(list(messages))
+            if self.position >= len(self.script):
+                raise AssertionError(
+                    f"ScriptedToolChatModel: called {self.position + 1} times, but the script "
+                    f"has {len(self.script)} answers"
+                )
+            step = self.script[self.position]
+            self.position += 1
+            answer = step(list(messages)) if callable(step) else step
+            message = AIMessage(content=answer) if isinstance(answer, str) else answer
+            return ChatResult(generations=[ChatGeneration(message=message)])
+
+        def bind_tools(
+            self,
+            tools: Sequence[dict[str, Any] | type | Callable[..., Any] | Any],
+            *,
+            tool_choice: str | None = None,
+            **kwargs: Any,
+        ) -> Runnable[LanguageModelInput, AIMessage]:
+            self.tools = list(tools)
+            self.tool_choice = tool_choice
+            return self
+
+        @property
+        def tool_names(self) -> list[str]:
+            """Names of the bound tools (OpenAI-format dicts, or anything with a name)."""
+            names = []
+            for tool in self.tools:
+                if isinstance(tool, dict):
+                    names.append(str(tool.get("function", tool).get("name")))
+                else:
+                    names.append(str(getattr(tool, "name", getattr(tool, "__name__", tool))))
+            return names

@@ -5,7 +5,8 @@
       sources/<source_id>.json       Source with its text and segments
       maps/<map_id>/revisions/000001.json   one Revision per change, never rewritten
       maps/<map_id>/HEAD             the current revision number
-      maps/<map_id>/conversation.json   the chat about the map (owned by the chat module)
+      maps/<map_id>/conversation.jsonl  the chat about the map, one message a line
+                                     (assistant.conversation: appended, never rewritten)
       chroma/                        Chroma PersistentClient (segments + vectors)
       cache/                         derived data safe to delete (exemplar vectors…)
 
@@ -119,7 +120,7 @@ class Workspace:
 
     def conversation_path(self, map_id: str) -> Path:
         """Where the chat about a map is kept (next to its revisions, not inside them)."""
-        return self._map_dir(map_id) / "conversation.json"
+        return self._map_dir(map_id) / "conversation.jsonl"
 
     def exists(self) -> bool:
         return self.manifest_path.is_file()

@@ -208,7 +208,7 @@ def test_commit_grounds_quotes_in_the_workspace_sources(workspace: Workspace) ->
 
 def test_conversation_lives_next_to_the_revisions(workspace: Workspace) -> None:
     path = workspace.conversation_path(MAP.id)
-    assert path == workspace.root / "maps" / MAP.id / "conversation.json"
+    assert path == workspace.root / "maps" / MAP.id / "conversation.jsonl"
     assert not path.exists()
 
 
