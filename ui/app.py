@@ -1,4 +1,5 @@
-"""Streamlit viewer: a thin shell over `assistant.project` (layout and session state only).
+"""Streamlit viewer and refinement chat: a thin shell over `assistant.project` and
+`assistant.session` (layout and session state only; the chat panel is `ui.chat_panel`).
 
 make ui            # or: streamlit run ui/app.py -- --workspace PATH
 """
@@ -15,6 +16,7 @@ from assistant.errors import ParcoursError
 from assistant.model import CUSTOMER_LANES, Item, JourneyMap
 from assistant.project import Project
 from assistant.settings import Settings
+from ui.chat_panel import get_panel, show_chat, show_revisions
 
 LANE_LABELS = {
     "fr": {
@@ -95,7 +97,10 @@ def main() -> None:
     default = map_ids.index(OVERALL_MAP_ID) if OVERALL_MAP_ID in map_ids else 0
     map_id = st.sidebar.selectbox("Map", map_ids, index=default)
     try:
-        journey_map = project.load_map(map_id)
+        language = project.load_map(map_id).language
+        panel = get_panel(project, map_id, language)
+        viewed = show_revisions(panel)
+        journey_map = project.load_map(map_id, viewed)
         document = project.export(map_id, with_sources=True)
     except ParcoursError as error:
         st.error(str(error))
@@ -104,7 +109,12 @@ def main() -> None:
     st.sidebar.download_button(
         "Export JSON", document, file_name=f"{map_id}.json", mime="application/json"
     )
+    if viewed is not None:
+        head = panel.session.workspace.head(map_id)
+        st.info(panel.words["read_only"].format(number=viewed, head=head))
     show_map(journey_map)
+    st.divider()
+    show_chat(panel, read_only=viewed is not None)
 
 
 main()
