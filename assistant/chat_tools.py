@@ -302,17 +302,7 @@ class Toolbox:
         quotes = []
         kept: list[Citation] = []
         for evidence in item.evidence:
-            citation = self.remember(
-                Citation(
-                    source_id=evidence.source_id,
-                    speaker=evidence.speaker,
-                    timestamp=evidence.timestamp,
-                    quote=evidence.quote,
-                    start=evidence.start,
-                    end=evidence.end,
-                    segment_id=evidence.segment_id,
-                )
-            )
+            citation = self.remember(Citation.of_evidence(evidence))
             if citation is None:
                 self.warnings.append(
                     f"a quote of {item.id} is not found in {evidence.source_id} (run verify)"

@@ -166,18 +166,7 @@ def search_reply(query: str, filters: str, hits: Sequence[EvidenceHit], language
 
 def evidence_citation(evidence: Evidence, sources: Mapping[str, Source]) -> Citation:
     """The quote as a citation; speaker and time from its segment when the evidence lacks them."""
-    source = sources.get(evidence.source_id)
-    segment = source.segment_at(evidence.start) if source is not None else None
-    return Citation(
-        source_id=evidence.source_id,
-        source_name=source.name if source is not None else None,
-        speaker=evidence.speaker or (segment.speaker if segment else None),
-        timestamp=evidence.timestamp or (segment.timestamp if segment else None),
-        quote=evidence.quote,
-        start=evidence.start,
-        end=evidence.end,
-        segment_id=evidence.segment_id,
-    )
+    return Citation.of_evidence(evidence, sources.get(evidence.source_id))
 
 
 def explain_reply(item: Item, stage: Stage, citations: Sequence[Citation], language: str) -> str:

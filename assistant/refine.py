@@ -16,7 +16,7 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from assistant.model import EditOp, JourneyMap, Lane, Source, SourceKind, utc_now
+from assistant.model import EditOp, Evidence, JourneyMap, Lane, Source, SourceKind, utc_now
 
 
 class Citation(BaseModel):
@@ -32,6 +32,22 @@ class Citation(BaseModel):
     start: int | None = None
     end: int | None = None
     segment_id: str | None = None
+
+    @classmethod
+    def of_evidence(cls, evidence: Evidence, source: Source | None = None) -> Citation:
+        """An item's quote as a citation; with its source, the source's name, and the speaker
+        and time of its segment when the evidence lacks them."""
+        segment = source.segment_at(evidence.start) if source is not None else None
+        return cls(
+            source_id=evidence.source_id,
+            source_name=source.name if source is not None else None,
+            speaker=evidence.speaker or (segment.speaker if segment else None),
+            timestamp=evidence.timestamp or (segment.timestamp if segment else None),
+            quote=evidence.quote,
+            start=evidence.start,
+            end=evidence.end,
+            segment_id=evidence.segment_id,
+        )
 
     def label(self) -> str:
         parts = [self.source_name or self.source_id, self.speaker or "?"]

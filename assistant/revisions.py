@@ -128,9 +128,7 @@ def undo(
     base_revision: int | None = None,
 ) -> Revision:
     """Take back the latest change still in effect, as a new revision."""
-    summaries = history(workspace, map_id)
-    head = summaries[-1].number
-    _check_base(map_id, head, base_revision)
+    summaries, head = _checked_history(workspace, map_id, base_revision)
     target = _stacks(summaries)[0]
     if target is None:
         raise EditError(
@@ -151,9 +149,7 @@ def redo(
     base_revision: int | None = None,
 ) -> Revision:
     """Re-apply the change the latest undo took back, as a new revision."""
-    summaries = history(workspace, map_id)
-    head = summaries[-1].number
-    _check_base(map_id, head, base_revision)
+    summaries, head = _checked_history(workspace, map_id, base_revision)
     target = _stacks(summaries)[1]
     if target is None:
         raise EditError(
@@ -230,6 +226,16 @@ def _head(workspace: Workspace, map_id: str) -> int:
     if head is None:
         return workspace.load_revision(map_id).number  # raises the usual "no such map" MapError
     return head
+
+
+def _checked_history(
+    workspace: Workspace, map_id: str, base_revision: int | None
+) -> tuple[list[RevisionSummary], int]:
+    """The history and its head, refused if the caller saw an older head."""
+    summaries = history(workspace, map_id)
+    head = summaries[-1].number
+    _check_base(map_id, head, base_revision)
+    return summaries, head
 
 
 def _check_base(map_id: str, head: int, base_revision: int | None) -> None:

@@ -35,6 +35,18 @@ DEFAULT_WORKSPACE = Path("parcours-workspace")
 
 def atomic_write(path: Path, data: bytes) -> None:
     """Write `data` to `path` so that readers see the old content or the new, never a mix."""
+    temporary = _durable_temporary(path, data)
+    try:
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(temporary)
+        raise
+    _fsync_directory(path.parent)
+
+
+def _durable_temporary(path: Path, data: bytes) -> str:
+    """`data` written and fsynced to a new temporary file beside `path`; its name."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -42,12 +54,11 @@ def atomic_write(path: Path, data: bytes) -> None:
             stream.write(data)
             stream.flush()
             os.fsync(stream.fileno())
-        os.replace(temporary, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temporary)
         raise
-    _fsync_directory(path.parent)
+    return temporary
 
 
 def _fsync_directory(folder: Path) -> None:
@@ -65,13 +76,8 @@ def create_exclusive(path: Path, data: bytes) -> None:
     The content is written and fsynced under a temporary name, then hard-linked to `path`: the
     link is atomic and refuses an existing target, unlike a rename, which would replace it.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    temporary = _durable_temporary(path, data)
     try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
         try:
             os.link(temporary, path)
         except FileExistsError:
