@@ -25,6 +25,7 @@ from assistant.model import (
 )
 
 Vector = np.ndarray[Any, np.dtype[np.float32]]
+Centroid = np.ndarray[Any, np.dtype[np.float64]]
 
 
 @dataclass
@@ -33,10 +34,12 @@ class Cluster:
     vectors: list[Vector] = field(default_factory=list)
 
     @property
-    def centroid(self) -> Vector | None:
+    def centroid(self) -> Centroid | None:
         if not self.vectors:
             return None
-        mean: Vector = np.mean(np.vstack(self.vectors), axis=0).astype(np.float32)
+        # float64: a claim's cosine to a centroid is compared with a threshold, and float32
+        # sums differ in their last bits between CPUs' BLAS kernels.
+        mean: Centroid = np.mean(np.vstack(self.vectors).astype(np.float64), axis=0)
         norm = float(np.linalg.norm(mean))
         return mean / norm if norm else mean
 
@@ -49,7 +52,7 @@ def cluster_claims(
     """Greedy single pass in a stable order: each claim joins the nearest centroid ≥ threshold."""
     keyed: dict[str, Cluster] = {}
     clusters: list[Cluster] = []
-    centroids: list[Vector] = []
+    centroids: list[Centroid] = []
     for index, grounded in enumerate(claims):
         key = grounded.claim.key
         if key is not None:
@@ -58,13 +61,15 @@ def cluster_claims(
         vector = vectors.get(index)
         best = -1
         if vector is not None and centroids:
-            similarities = np.vstack(centroids) @ vector
+            similarities = np.vstack(centroids) @ vector.astype(np.float64)
             candidate = int(np.argmax(similarities))
             if similarities[candidate] >= threshold:
                 best = candidate
         if best < 0:
             clusters.append(Cluster())
-            centroids.append(vector if vector is not None else np.zeros(1, dtype=np.float32))
+            centroids.append(
+                vector.astype(np.float64) if vector is not None else np.zeros(1, np.float64)
+            )
             best = len(clusters) - 1
         clusters[best].members.append(grounded)
         if vector is not None:
@@ -80,7 +85,7 @@ def representative(cluster: Cluster) -> GroundedClaim:
     centroid = cluster.centroid
     if centroid is None or len(cluster.vectors) != len(cluster.members):
         return max(cluster.members, key=lambda g: g.claim.score)
-    scores = np.vstack(cluster.vectors) @ centroid
+    scores = np.vstack(cluster.vectors).astype(np.float64) @ centroid
     return cluster.members[int(np.argmax(scores))]
 
 

@@ -233,9 +233,11 @@ class OfflineExtractor:
     def _neighbours(self, vector: Vectors | None) -> tuple[dict[str, float], dict[Lane, float]]:
         if vector is None or not len(self.exemplar_vectors):
             return {}, {}
-        similarities = self.exemplar_vectors @ np.asarray(vector, dtype=np.float32)
+        # float64 and a stable sort: the k-th neighbour is often within 1e-5 of the next one, and
+        # float32 dot products differ in their last bits between CPUs' BLAS kernels.
+        similarities = self.exemplar_vectors.astype(np.float64) @ np.asarray(vector, np.float64)
         k = min(self.weights.neighbours, len(similarities))
-        nearest = np.argsort(-similarities)[:k]
+        nearest = np.argsort(-similarities, kind="stable")[:k]
         stages: dict[str, float] = {}
         lanes: dict[Lane, float] = {}
         total = sum(1.0 / (rank + 1) for rank in range(k))
