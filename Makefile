@@ -13,11 +13,17 @@ export ANONYMIZED_TELEMETRY := False
 
 .PHONY: install demo test lint bench eval eval-baseline ui schema clean test-llm
 
+INSTALL_LOG := $(VENV)/install.log
+PIP := $(BIN)/python -m pip install --disable-pip-version-check
+
+# pip's and setuptools' chatter goes to a log: a newcomer sees one line, or the log's end when
+# the install fails.
 $(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[dev,llm,ui]"
-	touch $(STAMP)
+	@echo "installing Parcours and its dependencies into $(VENV) (the first time: ~2 min; log: $(INSTALL_LOG))"
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@{ $(PIP) --upgrade pip && $(PIP) -e ".[dev,llm,ui]"; } > $(INSTALL_LOG) 2>&1 \
+		|| { tail -n 40 $(INSTALL_LOG); echo "install failed: the whole log is $(INSTALL_LOG)"; exit 1; }
+	@touch $(STAMP)
 
 install: $(STAMP)
 

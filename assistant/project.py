@@ -11,31 +11,30 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant.build import (
+from assistant.errors import ConfigError, MapError
+from assistant.evidence.verify import VerifyReport, verify_map
+from assistant.exports.json import export_json, load_export
+from assistant.extract.llm import LLMExtractor, ResponseCache
+from assistant.mapping.build import (
     OVERALL_MAP_ID,
     BuildResult,
     build_map,
     majority_language,
     select_sources,
 )
-from assistant.compare import Comparison, compare_maps
-from assistant.errors import ConfigError, MapError
-from assistant.exports.json import export_json, load_export
-from assistant.extract.llm import LLMExtractor, ResponseCache
-from assistant.model import JourneyMap, Source, SourceRef, default_stages
-from assistant.personas import (
+from assistant.mapping.compare import Comparison, compare_maps
+from assistant.mapping.persona_proposals import ProposalResult, propose_personas
+from assistant.mapping.personas import (
     PersonaAssignment,
-    ProposalResult,
     apply_persona_mapping,
     load_persona_mapping,
     plan_persona_mapping,
-    propose_personas,
 )
+from assistant.model import JourneyMap, Source, SourceRef, default_stages
 from assistant.providers import PROVIDERS
 from assistant.providers.openai import OpenAIProvider
-from assistant.search import WorkspaceSearch
+from assistant.refine.search import WorkspaceSearch
 from assistant.settings import Settings
-from assistant.verify import VerifyReport, verify_map
 from assistant.workspace import Workspace
 from ingest.embedders import Embedder, get_embedder
 from ingest.pipeline import IngestReport, check_embedder, ingest_paths, reindex, remove_source

@@ -6,7 +6,7 @@
       maps/<map_id>/revisions/000001.json   one Revision per change, never rewritten
       maps/<map_id>/HEAD             the current revision number
       maps/<map_id>/conversation.jsonl  the chat about the map, one message a line
-                                     (assistant.conversation: appended, never rewritten)
+                                     (assistant.refine.conversation: appended, never rewritten)
       chroma/                        Chroma PersistentClient (segments + vectors)
       cache/                         derived data safe to delete (exemplar vectors…)
 

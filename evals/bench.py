@@ -25,7 +25,7 @@ import numpy as np
 from rich.console import Console
 from rich.table import Table
 
-from assistant.grounding import SourceText
+from assistant.evidence.grounding import SourceText
 from assistant.model import Role
 from assistant.project import Project
 from ingest.embedders import Embedder, HashingEmbedder, get_embedder

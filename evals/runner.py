@@ -16,11 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from assistant.evidence.verify import verify_map
 from assistant.extract.llm import LLMExtractor
 from assistant.model import JourneyMap, Lane, Source
 from assistant.project import Project
 from assistant.settings import Settings
-from assistant.verify import verify_map
 from evals.metrics import GoldItem, agreement, locate, score
 
 GOLD = Path(__file__).resolve().parent / "gold"

@@ -17,8 +17,7 @@ import jsonschema
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 
-from assistant.chat import LLMAssistant, reply_language, resolve_citations
-from assistant.chat_tools import MAX_REFUSED_PROPOSALS, TOOL_NAMES, tool_specs
+from assistant.editing.revisions import commit, workspace_sources
 from assistant.errors import ParcoursError, StaleRevisionError
 from assistant.model import (
     ItemStatus,
@@ -31,7 +30,9 @@ from assistant.model import (
     SourceKind,
 )
 from assistant.providers.retry import RetryPolicy
-from assistant.refine import (
+from assistant.refine.llm_assistant import LLMAssistant, reply_language, resolve_citations
+from assistant.refine.tools import MAX_REFUSED_PROPOSALS, TOOL_NAMES, tool_specs
+from assistant.refine.turns import (
     ChatContext,
     ChatMessage,
     Citation,
@@ -39,7 +40,6 @@ from assistant.refine import (
     Proposal,
     SearchFilters,
 )
-from assistant.revisions import commit, workspace_sources
 from assistant.settings import Settings
 from assistant.testing import ScriptedOpenAIServer, ScriptedToolChatModel, tool_calls_message
 from tests.test_edits import I_ANGRY, I_FEES, MAP, SOURCES, make_source, new_workspace

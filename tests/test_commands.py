@@ -10,9 +10,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from assistant.commands import OfflineAssistant
-from assistant.edit_ops import describe_operation
-from assistant.edits import apply_operations
+from assistant.editing.edits import apply_operations
+from assistant.editing.operations import describe_operation
 from assistant.model import (
     AddItem,
     AddKpi,
@@ -41,8 +40,9 @@ from assistant.model import (
     UnmarkMomentOfTruth,
     UpdateItem,
 )
-from assistant.refine import AssistantTurn, ChatContext
-from assistant.search import WorkspaceSearch
+from assistant.refine.grammar.assistant import OfflineAssistant
+from assistant.refine.search import WorkspaceSearch
+from assistant.refine.turns import AssistantTurn, ChatContext
 from tests.test_edits import (
     I_ACTION,
     I_ANGRY,

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from assistant.compare import compare_maps, comparison_json, pair_items, render_comparison
+from assistant.mapping.compare import compare_maps, comparison_json, pair_items, render_comparison
 from assistant.model import (
     Alignment,
     Evidence,

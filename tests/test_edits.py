@@ -13,8 +13,7 @@ import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from assistant.claims import Claim, ground_claims
-from assistant.edits import (
+from assistant.editing.edits import (
     apply_operations,
     describe_operation,
     find_item,
@@ -23,7 +22,11 @@ from assistant.edits import (
     operations_json_schema,
     parse_operations,
 )
+from assistant.editing.revisions import commit, redo, undo
 from assistant.errors import EditError
+from assistant.evidence.claims import Claim, ground_claims
+from assistant.evidence.verify import verify_map
+from assistant.mapping.synthesis import stage_valence, support_of, synthesize
 from assistant.model import (
     CUSTOMER_LANES,
     AddItem,
@@ -62,9 +65,6 @@ from assistant.model import (
     UpdateItem,
     default_stages,
 )
-from assistant.revisions import commit, redo, undo
-from assistant.synthesis import stage_valence, support_of, synthesize
-from assistant.verify import verify_map
 from assistant.workspace import Workspace
 
 # -- a small map, grounded in three small sources ---------------------------------------------------

@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from assistant.grounding import SourceText, align, fold, normalize_view
+from assistant.evidence.grounding import SourceText, align, fold, normalize_view
 from assistant.model import Alignment
 
 FRENCH = (

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+from assistant.evidence.verify import verify_map
 from assistant.extract.chunks import Chunk, ChunkPart, render_chunk
 from assistant.extract.llm import LLMExtractor, ResponseCache
 from assistant.model import CUSTOMER_LANES, JourneyMap
@@ -19,7 +20,6 @@ from assistant.project import Project
 from assistant.providers.openai import OpenAIProvider
 from assistant.providers.retry import RetryPolicy
 from assistant.testing import ScriptedOpenAIServer
-from assistant.verify import verify_map
 from ingest.embedders import HashingEmbedder
 from ingest.loaders import load_file
 from ingest.segment import SpacySegmenter

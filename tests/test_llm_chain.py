@@ -9,13 +9,13 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.errors import ParcoursError
+from assistant.evidence.verify import verify_map
 from assistant.extract.llm import LLMExtractor, ResponseCache
 from assistant.project import Project
 from assistant.providers.openai import OpenAIProvider
 from assistant.providers.retry import RetryPolicy
 from assistant.settings import Settings
 from assistant.testing import ScriptedOpenAIServer
-from assistant.verify import verify_map
 from ingest.embedders import HashingEmbedder
 from ingest.segment import SpacySegmenter
 from tests.conftest import SAMPLES

@@ -11,19 +11,21 @@ from typing import Any
 import pytest
 
 from assistant.errors import ConfigError, ParcoursError
-from assistant.model import Role, Segment, Source, SourceKind
-from assistant.personas import (
-    PERSONA_FROM,
-    PERSONA_OVERRIDDEN,
+from assistant.mapping.persona_proposals import (
     allot_budget,
-    apply_persona_mapping,
     check_proposals,
-    load_persona_mapping,
-    mapping_csv,
-    plan_persona_mapping,
     propose_personas,
     source_digests,
 )
+from assistant.mapping.personas import (
+    PERSONA_FROM,
+    PERSONA_OVERRIDDEN,
+    apply_persona_mapping,
+    load_persona_mapping,
+    mapping_csv,
+    plan_persona_mapping,
+)
+from assistant.model import Role, Segment, Source, SourceKind
 from assistant.providers.openai import OpenAIProvider
 from assistant.providers.retry import RetryPolicy
 from assistant.testing import ScriptedOpenAIServer

@@ -9,7 +9,17 @@ from pathlib import Path
 
 import pytest
 
-from assistant.diff import MapDiff, diff
+from assistant.editing.diff import MapDiff, diff
+from assistant.editing.revisions import (
+    commit,
+    diff_revisions,
+    history,
+    redo,
+    restore,
+    undo,
+    undo_state,
+    workspace_sources,
+)
 from assistant.errors import EditError, MapError, StaleRevisionError
 from assistant.model import (
     AddStage,
@@ -26,16 +36,6 @@ from assistant.model import (
     SetPersona,
     SetStatus,
     UpdateItem,
-)
-from assistant.revisions import (
-    commit,
-    diff_revisions,
-    history,
-    redo,
-    restore,
-    undo,
-    undo_state,
-    workspace_sources,
 )
 from assistant.workspace import Workspace
 from tests.test_edits import (
@@ -214,7 +214,7 @@ def test_conversation_lives_next_to_the_revisions(workspace: Workspace) -> None:
 
 # -- diff -----------------------------------------------------------------------------------------
 def edited_map() -> JourneyMap:
-    from assistant.edits import apply_operations
+    from assistant.editing.edits import apply_operations
     from tests.test_edits import SOURCES
 
     return apply_operations(

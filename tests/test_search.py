@@ -10,8 +10,8 @@ import pytest
 from assistant.errors import MapError, WorkspaceError
 from assistant.model import Lane, SourceKind
 from assistant.project import Project
-from assistant.refine import SearchFilters
-from assistant.search import WorkspaceSearch, content_words, keyword_score, words
+from assistant.refine.search import WorkspaceSearch, content_words, keyword_score, words
+from assistant.refine.turns import SearchFilters
 from ingest.embedders import HashingEmbedder
 from tests.test_edits import I_ANGRY, I_FEES, MAP, SOURCES
 

@@ -8,12 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from assistant.conversation import append_message, load_conversation
 from assistant.errors import EditError, StaleRevisionError
 from assistant.model import ItemStatus, MoveItem, SetStatus
 from assistant.project import Project
-from assistant.refine import AssistantTurn, ChatContext, ChatMessage, Proposal
-from assistant.session import RefinementSession
+from assistant.refine.conversation import append_message, load_conversation
+from assistant.refine.session import RefinementSession
+from assistant.refine.turns import AssistantTurn, ChatContext, ChatMessage, Proposal
 from assistant.workspace import Workspace
 from tests.test_edits import I_ANGRY, I_FEES, I_SLOW, MAP, new_workspace, without_revision
 

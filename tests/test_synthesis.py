@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from assistant.claims import Claim, ground_claims
+from assistant.evidence.claims import Claim, ground_claims
+from assistant.mapping.synthesis import synthesize
 from assistant.model import Lane, Role, Segment, Source, SourceKind, default_stages
-from assistant.synthesis import synthesize
 
 
 def source(

@@ -11,12 +11,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import Button
 
-from assistant.chat import LLMAssistant
+from assistant.editing.revisions import commit, history
 from assistant.model import MoveItem
 from assistant.project import Project
-from assistant.refine import AssistantTurn, ChatContext
-from assistant.revisions import commit, history
-from assistant.session import RefinementSession
+from assistant.refine.llm_assistant import LLMAssistant
+from assistant.refine.session import RefinementSession
+from assistant.refine.turns import AssistantTurn, ChatContext
 from assistant.settings import Settings
 from assistant.workspace import Workspace
 from ingest.embedders import HashingEmbedder

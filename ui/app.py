@@ -1,5 +1,5 @@
 """Streamlit viewer and refinement chat: a thin shell over `assistant.project` and
-`assistant.session` (layout and session state only; the chat panel is `ui.chat_panel`).
+`assistant.refine.session` (layout and session state only; the chat panel is `ui.chat_panel`).
 
 make ui            # or: streamlit run ui/app.py -- --workspace PATH
 """
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import streamlit as st
 
-from assistant.build import OVERALL_MAP_ID
 from assistant.errors import ParcoursError
+from assistant.mapping.build import OVERALL_MAP_ID
 from assistant.model import CUSTOMER_LANES, Item, JourneyMap
 from assistant.project import Project
 from assistant.settings import Settings

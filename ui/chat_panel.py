@@ -1,9 +1,10 @@
-"""The refinement panel of the Streamlit UI: a chat over `assistant.session.RefinementSession`.
+"""The refinement panel of the Streamlit UI: a chat over `RefinementSession` (assistant.refine).
 
 Layout and session state only. Every change goes through the library functions the CLI and the
 MCP server call: `RefinementSession.send`, `approve` and `reject` for the chat, and
-`assistant.revisions.undo` / `redo` for the sidebar buttons (with the HEAD the page showed as
-`base_revision`, so a map that moved on meanwhile raises StaleRevisionError and nothing changes).
+`assistant.editing.revisions.undo` / `redo` for the sidebar buttons (with the HEAD the page
+showed as `base_revision`, so a map that moved on meanwhile raises StaleRevisionError and
+nothing changes).
 
 Buttons act in `on_click` callbacks, which run before the page is drawn again: what the page
 shows afterwards (HEAD, history, undo state, the map) is read after the change. A callback keeps
@@ -12,20 +13,19 @@ its outcome (a notice, or a ParcoursError's message) in the `Panel` for the next
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import streamlit as st
 
-from assistant.commands import OfflineAssistant
-from assistant.edit_ops import describe_operation
-from assistant.errors import ParcoursError
+from assistant.editing.operations import describe_operation
+from assistant.editing.revisions import RevisionSummary, history, redo, undo, undo_state
+from assistant.errors import ConfigError, ParcoursError
 from assistant.project import Project
-from assistant.refine import Assistant, AssistantTurn, Proposal
-from assistant.revisions import RevisionSummary, history, redo, undo, undo_state
-from assistant.session import RefinementSession
+from assistant.refine.grammar.assistant import OfflineAssistant
+from assistant.refine.session import RefinementSession, make_assistant
+from assistant.refine.turns import Assistant, AssistantTurn, Proposal
 
 WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -148,8 +148,8 @@ def _undecided(session: RefinementSession) -> int | None:
 
 def _choose_assistant(project: Project, language: str) -> Assistant:
     """The offline assistant, unless the settings name a chat model and the sidebar toggle is
-    on: then `LLMAssistant.from_settings`, imported only now (it needs the llm extra) and kept
-    for the browser session. An error is shown and the offline assistant used."""
+    on: then the library's `make_assistant` (the LLM chat, imported only now: it needs the llm
+    extra), kept for the browser session. An error is shown and the offline assistant used."""
     words, model = words_for(language), project.settings.model
     if not model or not st.sidebar.toggle(words["llm"].format(model=model), key="use_llm"):
         return OfflineAssistant()
@@ -157,10 +157,10 @@ def _choose_assistant(project: Project, language: str) -> Assistant:
     root = str(project.workspace.root)
     if root not in built:
         try:
-            module = importlib.import_module("assistant.chat")
-            built[root] = module.LLMAssistant.from_settings(project.settings)
-        except ImportError as error:
-            st.sidebar.error(words["llm_missing"].format(error=error))
+            built[root] = make_assistant(project.settings, "openai")
+        except ConfigError as error:
+            missing = error.__cause__ if isinstance(error.__cause__, ImportError) else None
+            st.sidebar.error(words["llm_missing"].format(error=missing) if missing else str(error))
         except ParcoursError as error:
             st.sidebar.error(str(error))
     if root in built:

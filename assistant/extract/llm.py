@@ -26,9 +26,9 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, ValidationError, create_model
 
 import prompts
-from assistant.claims import Claim, ground_claim
+from assistant.evidence.claims import Claim, ground_claim
+from assistant.evidence.grounding import SourceText
 from assistant.extract.chunks import Chunk, TokenCounter, estimate_tokens, plan_chunks, render_chunk
-from assistant.grounding import SourceText
 from assistant.model import CUSTOMER_LANES, Lane, Source, Stage, TokenUsage, Ungrounded
 from assistant.providers.base import ChatProvider
 from assistant.providers.retry import RetryPolicy

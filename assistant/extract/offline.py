@@ -24,7 +24,7 @@ from importlib import resources
 
 import numpy as np
 
-from assistant.claims import Claim
+from assistant.evidence.claims import Claim
 from assistant.extract.cues import CueLexicon
 from assistant.model import STAGE_IDS, Lane, Role, Segment, Source, SourceKind
 from ingest.embedders.base import Embedder, Vectors
@@ -233,9 +233,11 @@ class OfflineExtractor:
     def _neighbours(self, vector: Vectors | None) -> tuple[dict[str, float], dict[Lane, float]]:
         if vector is None or not len(self.exemplar_vectors):
             return {}, {}
-        # float64 and a stable sort: the k-th neighbour is often within 1e-5 of the next one, and
-        # float32 dot products differ in their last bits between CPUs' BLAS kernels.
-        similarities = self.exemplar_vectors.astype(np.float64) @ np.asarray(vector, np.float64)
+        # float64 rounded to 1e-6 and a stable sort: the k-th neighbour is often within 1e-5 of
+        # the next one, and float32 dot products differ in their last bits between CPUs.
+        similarities = np.round(
+            self.exemplar_vectors.astype(np.float64) @ np.asarray(vector, np.float64), 6
+        )
         k = min(self.weights.neighbours, len(similarities))
         nearest = np.argsort(-similarities, kind="stable")[:k]
         stages: dict[str, float] = {}

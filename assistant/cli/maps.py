@@ -1,0 +1,169 @@
+"""`parcours build`, `export`, `verify`, `compare` and `schema`: maps from sources, and out."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from assistant.cli.common import (
+    ChromaOption,
+    MapOption,
+    WorkspaceOption,
+    err,
+    out,
+    project_for,
+    reports_errors,
+)
+from assistant.errors import ConfigError
+from assistant.mapping.build import OVERALL_MAP_ID, BuildResult
+from assistant.mapping.compare import comparison_json, render_comparison
+from assistant.model import Lane, journey_map_json_schema
+from assistant.project import verify_export
+from assistant.providers import PROVIDERS
+from assistant.settings import Settings
+from assistant.workspace import Workspace, atomic_write
+
+
+@reports_errors
+def build(
+    workspace: WorkspaceOption = None,
+    provider: Annotated[str, typer.Option(help=f"Extractor: {', '.join(PROVIDERS)}")] = "offline",
+    model: Annotated[
+        str | None, typer.Option(help="Chat model (openai provider) [or PARCOURS_MODEL]")
+    ] = None,
+    base_url: Annotated[
+        str | None,
+        typer.Option(
+            help="OpenAI-compatible server, e.g. http://localhost:11434/v1 [or PARCOURS_BASE_URL]"
+        ),
+    ] = None,
+    persona: Annotated[str | None, typer.Option(help="Build the map of one persona only")] = None,
+    all_personas: Annotated[
+        bool, typer.Option("--all-personas", help="Build the overall map and one map per persona")
+    ] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Estimate the tokens a build would send, and stop")
+    ] = False,
+    chroma_url: ChromaOption = None,
+) -> None:
+    """Build the journey map (a new revision) and print its stages × lanes counts."""
+    if provider not in PROVIDERS:
+        raise ConfigError(f"unknown provider {provider!r}", f"use one of: {', '.join(PROVIDERS)}")
+    project = project_for(workspace, chroma_url, model=model, base_url=base_url)
+    if dry_run:
+        estimate = project.estimate(provider=provider, persona=persona)
+        out.print(
+            f"{estimate['chunks']} calls ({estimate['cached_chunks']} answered from the "
+            f"cache): about {estimate['input_tokens']:,} input tokens for "
+            f"{estimate['source_tokens']:,} tokens of sources (estimate: 4 characters "
+            "per token)"
+        )
+        return
+    personas = project.personas() if all_personas else []
+    for target in [persona, *personas] if not all_personas else [None, *personas]:
+        _print_build(project.build(provider=provider, persona=target))
+
+
+def _print_build(result: BuildResult) -> None:
+    journey_map = result.map
+    table = Table(title=f"{journey_map.title} — revision {journey_map.revision}")
+    table.add_column("stage")
+    lanes = [lane for lane in Lane if lane.customer_side]
+    for lane in lanes:
+        table.add_column(lane.value, justify="right")
+    table.add_column("valence", justify="right")
+    counts = journey_map.lane_counts()
+    for stage in journey_map.stages:
+        valence = "" if stage.valence is None else f"{stage.valence:+.1f}"
+        table.add_row(stage.name, *(str(counts[stage.id][lane.value]) for lane in lanes), valence)
+    out.print(table)
+    evidence = sum(len(item.evidence) for _, item in journey_map.items())
+    out.print(
+        f"{len(journey_map.items())} items, {evidence} quotes from "
+        f"{len(journey_map.sources)} sources; {len(journey_map.ungrounded)} ungrounded claims"
+    )
+    usage = journey_map.provenance.token_usage
+    if usage is not None:
+        out.print(
+            f"tokens: {usage.input_tokens:,} in, {usage.output_tokens:,} out "
+            f"({journey_map.provenance.parameters.get('cached_chunks', 0)} chunks cached)"
+        )
+    for source_id, reason in journey_map.provenance.failures.items():
+        err.print(f"[red]partial map:[/red] {source_id} was left out: {reason}")
+    out.print(f"map {journey_map.id} revision {journey_map.revision}: {result.path}")
+
+
+@reports_errors
+def export(
+    workspace: WorkspaceOption = None,
+    map_id: MapOption = OVERALL_MAP_ID,
+    format: Annotated[str, typer.Option("--format", help="Export format: json")] = "json",
+    with_sources: Annotated[
+        bool,
+        typer.Option(help="Embed each source's text and segments so anyone can verify the quotes"),
+    ] = False,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="File to write (default: standard output)")
+    ] = None,
+) -> None:
+    """Export a map as JSON (the public contract: see `parcours schema`)."""
+    if format != "json":
+        raise ConfigError(f"unknown export format {format!r}", "use --format json")
+    document = project_for(workspace).export(map_id, with_sources=with_sources)
+    if output is None:
+        sys.stdout.write(document)
+        return
+    atomic_write(output, document.encode())
+    err.print(f"wrote {output}")
+
+
+@reports_errors
+def verify(
+    file: Annotated[
+        Path, typer.Argument(help="An exported map (JSON)", exists=True, dir_okay=False)
+    ],
+    workspace: WorkspaceOption = None,
+) -> None:
+    """Re-check every quote of an exported map against its sources; exit 1 on any mismatch."""
+    root = workspace or Settings().workspace
+    report = verify_export(file, Workspace(root))
+    for problem in report.problems:
+        err.print(f"[red]mismatch:[/red] {problem}")
+    if report.ok:
+        out.print(
+            f"{file}: {report.checked}/{report.checked} quotes verified "
+            "(text, offsets, speaker, timestamp)"
+        )
+        return
+    out.print(f"{file}: {len(report.problems)} problems in {report.checked} quotes")
+    raise typer.Exit(1)
+
+
+@reports_errors
+def compare(
+    first: Annotated[str, typer.Argument(help="Map id (a persona, or overall)")],
+    second: Annotated[str, typer.Argument(help="Map id")],
+    workspace: WorkspaceOption = None,
+    threshold: Annotated[
+        float | None, typer.Option(help="Similarity for 'shared' items (default: the embedder's)")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of tables")] = False,
+) -> None:
+    """Two maps side by side: per stage, shared and distinct items, and valence."""
+    comparison = project_for(workspace).compare(first, second, threshold=threshold)
+    if as_json:
+        sys.stdout.write(comparison_json(comparison) + "\n")
+        return
+    for table in render_comparison(comparison):
+        out.print(table)
+
+
+@reports_errors
+def schema() -> None:
+    """Print the JSON Schema of an exported map."""
+    sys.stdout.write(json.dumps(journey_map_json_schema(), indent=2, ensure_ascii=False) + "\n")

@@ -1,0 +1,249 @@
+"""Build a journey map from a workspace: extract claims, ground them, merge them, save a revision.
+
+This is the one function the CLI, the UI and (later) the MCP server call to build a map.
+"""
+
+from __future__ import annotations
+
+import io
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from assistant import __version__
+from assistant.errors import ConfigError, MapError, ParcoursError
+from assistant.evidence.claims import Claim, ground_claims
+from assistant.evidence.grounding import FUZZY_THRESHOLD
+from assistant.extract.llm import LLMExtractor
+from assistant.extract.offline import ExemplarBank, OfflineExtractor
+from assistant.mapping.synthesis import Vector, synthesize
+from assistant.model import (
+    JourneyMap,
+    Provenance,
+    Revision,
+    Role,
+    Source,
+    Stage,
+    Ungrounded,
+    default_stages,
+)
+from assistant.providers import PROVIDERS
+from assistant.workspace import Workspace, atomic_write
+from ingest.embedders.base import Embedder, Vectors
+from ingest.loaders import slugify
+from ingest.pipeline import check_embedder
+from ingest.store import SegmentStore
+
+OVERALL_MAP_ID = "overall"
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    map: JourneyMap
+    path: Path
+
+
+@dataclass
+class Extracted:
+    """What an extractor produced, before grounding and synthesis."""
+
+    claims: list[Claim]
+    ungrounded: list[Ungrounded]
+    vectors: dict[int, Vector]
+    """Vector of claims[i], for merging equivalent claims."""
+    provenance: dict[str, Any]
+
+
+def build_map(
+    workspace: Workspace,
+    embedder: Embedder,
+    store: SegmentStore,
+    *,
+    provider: str = "offline",
+    persona: str | None = None,
+    llm: LLMExtractor | None = None,
+) -> BuildResult:
+    """Build (or rebuild, as a new revision) the overall map or one persona's map.
+
+    `provider` "offline" runs the offline extractor; any other provider needs `llm`.
+    """
+    workspace.require()
+    check_embedder(workspace.load_manifest(), embedder)
+    if provider not in PROVIDERS:
+        raise ConfigError(f"unknown provider {provider!r}", f"use one of: {', '.join(PROVIDERS)}")
+    sources = select_sources(workspace.load_sources(), persona)
+    language = majority_language(sources)
+    stages = default_stages(language)
+    if provider == "offline":
+        extracted = _extract_offline(workspace, embedder, store, sources, language)
+    else:
+        assert llm is not None, "an LLM provider needs an LLMExtractor"
+        extracted = _extract_llm(llm, embedder, sources, stages, language)
+    grounded, ungrounded = ground_claims(
+        extracted.claims, {source.id: source for source in sources}, FUZZY_THRESHOLD
+    )
+    # ground_claims keeps the order of the claims it grounds: carry their vectors along.
+    claim_index = {id(claim): i for i, claim in enumerate(extracted.claims)}
+    claim_vectors = {
+        n: extracted.vectors[claim_index[id(g.claim)]]
+        for n, g in enumerate(grounded)
+        if claim_index[id(g.claim)] in extracted.vectors
+    }
+    map_id = slugify(persona) if persona else OVERALL_MAP_ID
+    head = workspace.head(map_id)
+    info = extracted.provenance
+    journey_map = JourneyMap(
+        id=map_id,
+        title=map_title(language, persona),
+        language=language,
+        persona=persona,
+        revision=(head or 0) + 1,
+        stages=synthesize(stages, grounded, claim_vectors, embedder.duplicate_threshold),
+        ungrounded=extracted.ungrounded + ungrounded,
+        sources=[source.ref() for source in sources],
+        provenance=Provenance(
+            tool_version=__version__,
+            extractor=info["extractor"],
+            model=info.get("model"),
+            prompt_version=info.get("prompt_version"),
+            embedder=embedder.name,
+            data_versions=info.get("data_versions", {}),
+            parameters={
+                "fuzzy_threshold": FUZZY_THRESHOLD,
+                "duplicate_threshold": embedder.duplicate_threshold,
+                **info.get("parameters", {}),
+            },
+            token_usage=info.get("token_usage"),
+            failures=info.get("failures", {}),
+        ),
+    )
+    revision = Revision(
+        number=journey_map.revision,
+        parent=head,
+        author="system",
+        message=f"build with the {provider} extractor"
+        + (
+            f" (partial: {len(journey_map.provenance.failures)} sources failed)"
+            if journey_map.provenance.failures
+            else ""
+        ),
+        map=journey_map,
+    )
+    path = workspace.save_revision(revision)
+    return BuildResult(journey_map, path)
+
+
+def _extract_offline(
+    workspace: Workspace,
+    embedder: Embedder,
+    store: SegmentStore,
+    sources: list[Source],
+    language: str,
+) -> Extracted:
+    participant_ids = [s.id for src in sources for s in src.segments if s.role != Role.INTERVIEWER]
+    vectors = store.vectors(participant_ids)
+    extractor = OfflineExtractor(embedder, exemplar_vectors(workspace, embedder))
+    claims = extractor.extract(sources, vectors, map_language=language)
+    claim_vectors = {
+        i: vectors[c.segment_id] for i, c in enumerate(claims) if c.segment_id in vectors
+    }
+    return Extracted(
+        claims,
+        [],
+        claim_vectors,
+        {"extractor": extractor.name, "data_versions": extractor.data_versions},
+    )
+
+
+def _extract_llm(
+    llm: LLMExtractor,
+    embedder: Embedder,
+    sources: list[Source],
+    stages: list[Stage],
+    language: str,
+) -> Extracted:
+    result = llm.extract(sources, stages, language)
+    if result.failures and len(result.failures) == len(sources):
+        reason = next(iter(result.failures.values()))
+        raise ParcoursError(
+            f"every call to the model {llm.provider.model!r} at {llm.provider.endpoint} failed "
+            f"({reason})",
+            "check that the server runs, and --base-url / PARCOURS_BASE_URL, --model / "
+            "PARCOURS_MODEL and OPENAI_API_KEY",
+        )
+    texts = [claim.text for claim in result.claims]
+    vectors = embedder.embed_documents(texts) if texts else None
+    claim_vectors = {i: vectors[i] for i in range(len(texts))} if vectors is not None else {}
+    return Extracted(
+        result.claims,
+        result.ungrounded,
+        claim_vectors,
+        {
+            "extractor": f"llm:{llm.provider.endpoint}",
+            "model": llm.provider.model,
+            "prompt_version": result.prompt_version,
+            "token_usage": result.usage,
+            "failures": result.failures,
+            "parameters": {
+                "structured_output": result.method,
+                "chunks": result.chunks,
+                "cached_chunks": result.cached_chunks,
+                "calls": result.calls,
+            },
+        },
+    )
+
+
+def select_sources(sources: Sequence[Source], persona: str | None) -> list[Source]:
+    if not sources:
+        raise MapError("the workspace holds no sources", "run `parcours ingest PATH` first")
+    if persona is None:
+        return list(sources)
+    wanted = persona.casefold()
+    chosen = [source for source in sources if (source.persona or "").casefold() == wanted]
+    if not chosen:
+        known = sorted({source.persona for source in sources if source.persona})
+        raise MapError(
+            f"no source belongs to the persona {persona!r}",
+            f"use one of: {', '.join(known)}"
+            if known
+            else "tag sources with a 'persona:' line in their front matter",
+        )
+    return chosen
+
+
+def majority_language(sources: Sequence[Source]) -> str:
+    """The language most of the participants' text is in (French or English)."""
+    weights: Counter[str] = Counter()
+    for source in sources:
+        if source.language in ("fr", "en"):
+            weights[source.language] += len(source.text)
+    return weights.most_common(1)[0][0] if weights else "en"
+
+
+def map_title(language: str, persona: str | None) -> str:
+    if language == "fr":
+        return (
+            f"Parcours client — {persona}" if persona else "Parcours client — tous les participants"
+        )
+    return f"Customer journey — {persona}" if persona else "Customer journey — all participants"
+
+
+def exemplar_vectors(workspace: Workspace, embedder: Embedder) -> Vectors:
+    """The exemplar bank's vectors, computed once per embedder and bank version, then cached."""
+    bank = ExemplarBank.bundled()
+    path = workspace.cache_path / f"exemplars-{slugify(embedder.name)}-{bank.sha256[:12]}.npy"
+    if path.is_file():
+        cached = np.load(path)
+        if cached.shape == (len(bank.texts), embedder.dim):
+            vectors: Vectors = cached.astype(np.float32)
+            return vectors
+    vectors = embedder.embed_documents(bank.texts)
+    buffer = io.BytesIO()
+    np.save(buffer, vectors)
+    atomic_write(path, buffer.getvalue())
+    return vectors

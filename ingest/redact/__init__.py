@@ -1,0 +1,40 @@
+"""Local PII redaction, applied to source text before anything is embedded or sent to an LLM.
+
+Kinds: e-mail, phone, postal address, IBAN (mod-97), card number (Luhn), person name. Brand and
+channel names are evidence, never personal data (`DEFAULT_ALLOW`, and `allow_terms=`).
+
+- `rules`: the structured kinds, by pattern and checksum;
+- `lexicon` and `names`: person names (known names, cues, a first-name gazetteer, spaCy's NER);
+- `vault`: one number per person, e-mail, phone… across the workspace (``[PERSONNE_1]`` in a
+  French source and ``[PERSON_1]`` in an English one are the same person);
+- `spans`: detections, replacements, and `map_offset` from the original text to the redacted one;
+- `redactor`: `Redactor` puts them together, `WorkspaceRedaction` binds it to a vault.
+
+Measured by ``python -m evals.pii_recall``. Pure API: the spaCy pipeline is passed in or loaded
+lazily on first use; nothing here reads files or the network.
+"""
+
+from ingest.redact.lexicon import DEFAULT_ALLOW, first_names
+from ingest.redact.names import PersonFinder, load_ner
+from ingest.redact.redactor import Redactor, WorkspaceRedaction
+from ingest.redact.spans import Detection, Redaction, Replacement, apply, map_offset
+from ingest.redact.vault import LABELS, PiiKind, PlaceholderVault, VaultEntry, normalise
+
+__all__ = [
+    "DEFAULT_ALLOW",
+    "LABELS",
+    "Detection",
+    "PersonFinder",
+    "PiiKind",
+    "PlaceholderVault",
+    "Redaction",
+    "Redactor",
+    "Replacement",
+    "VaultEntry",
+    "WorkspaceRedaction",
+    "apply",
+    "first_names",
+    "load_ner",
+    "map_offset",
+    "normalise",
+]

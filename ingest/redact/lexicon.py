@@ -1,0 +1,227 @@
+"""What tells a person's name from a brand, a place or a common word: patterns and word lists.
+
+Known first names come from Faker's person providers (MIT, a PyPI package: data only, nothing
+generated); brands and channels (`DEFAULT_ALLOW`) are evidence, never names.
+"""
+
+from __future__ import annotations
+
+import importlib
+import re
+from functools import lru_cache
+
+from ingest.redact.rules import _L, _U
+from ingest.redact.vault import fold
+
+_NAME_WORD = rf"[{_U}](?:[{_L}]+(?:[{_U}][{_L}]+)?|['’][{_U}][{_L}]+)(?:-[{_U}][{_L}]+)*"
+_NAME_WORD_RE = re.compile(_NAME_WORD)
+_INITIAL = rf"[{_U}]\.(?!\w)"
+_PARTICLE = (
+    r"(?:de la|de La|De La|de|De|du|Du|des|d['’]|D['’]|van der|van den|van|Van|von|der|le|Le|"
+    r"la|La|di|Di|da|Da|dos|del|Del|ben|Ben|bin|el|El|al-|Al-|St\.?|Saint)"
+)
+
+_HONORIFICS_FR = (
+    r"M\.|Mme|Mlle|Mmes|Madame|Monsieur|Mademoiselle|Dr\.?|Docteur|Docteure|Pr\.?|Professeur|"
+    r"Maître|Me"
+)
+_HONORIFICS_EN = (
+    r"Mr\.?|Mrs\.?|Ms\.?|Miss|Mx\.?|Dr\.?|Prof\.?|Sir|Dame|Lady|Lord|Doctor|Professor|Mister"
+)
+
+_REL_FR = (
+    r"(?:ma|mon|notre|nos|sa|son|leur|ta|ton|une|un|la|le|l['’]|cette|ce|votre|avec|chez)\s+"
+    r"(?:petite\s+|grande\s+|meilleure\s+|meilleur\s+)?"
+    r"(?:sœur|soeur|frère|frere|mère|mere|maman|père|pere|papa|mari|femme|épouse|époux|copine|copain|"
+    r"amie|ami|pote|cousine|cousin|fille|fils|collègue|collegue|voisine|voisin|compagne|compagnon|"
+    r"conjointe|conjoint|belle-sœur|belle-soeur|beau-frère|belle-mère|beau-père|tante|oncle|nièce|"
+    r"neveu|grand-mère|grand-père|mamie|papi|patronne|patron|cheffe|chef|manager|responsable|"
+    r"conseillère|conseiller|vendeuse|vendeur|caissière|caissier|livreuse|livreur|gérante|gérant|"
+    r"technicienne|technicien|hôtesse|standardiste|opératrice|opérateur|agente|agent|coiffeuse|"
+    r"coiffeur|serveuse|serveur|pharmacienne|pharmacien|infirmière|infirmier|kiné|dentiste|"
+    r"stagiaire|directrice|directeur|interlocutrice|interlocuteur|esthéticienne|fiancée|fiancé|"
+    r"coloc|colocataire|filleule|filleul|marraine|parrain|nounou|prof|professeure|médecin)"
+    r"(?:\s+(?:du|de la|de l['’]|des)\s+(?:magasin|boutique|service client|SAV|agence|banque))?"
+    r",?\s+"
+)
+_REL_EN = (
+    r"(?:my|our|his|her|their|your|a|the|this|with)\s+"
+    r"(?:little\s+|big\s+|older\s+|younger\s+|best\s+|new\s+|lovely\s+|other\s+)?"
+    r"(?:sister|brother|mother|mum|mom|dad|father|husband|wife|partner|boyfriend|girlfriend|"
+    r"friend|mate|colleague|coworker|co-worker|neighbour|neighbor|cousin|daughter|son|aunt|uncle|"
+    r"niece|nephew|boss|manager|flatmate|roommate|grandma|grandmother|grandpa|grandfather|nan|"
+    r"fiancée|fiancé|fiance|salesperson|saleswoman|salesman|sales assistant|shop assistant|"
+    r"assistant|cashier|driver|courier|delivery guy|agent|advisor|adviser|rep|representative|"
+    r"clerk|technician|engineer|stylist|hairdresser|waiter|waitress|nurse|doctor|pharmacist|"
+    r"receptionist|host|consultant|designer|owner|supervisor|intern|coach|teacher|tutor|"
+    r"babysitter|nanny|landlord|landlady|contact)"
+    r"(?:\s+(?:at the|at|from the|from)\s+(?:shop|store|bank|agency|helpdesk|help desk|support))?"
+    r",?\s+"
+)
+
+# Capitalised words that are never names on their own (sentence starters, months, days…).
+_COMMON_CAPS = {
+    w.casefold()
+    for w in (
+        "I Je J Il Elle On Nous Vous Ils Elles Le La Les Un Une Des Et Mais Ou Donc Or Ni Car Ce "
+        "Cette Ces Mon Ma Mes Son Sa Ses Quand Puis Alors Bref Enfin Oui Non Bonjour Merci Ok "
+        "Voilà Franchement Honnêtement Sinon Après Avant Avec Sans Pour Chez Dans Sur Par En Au "
+        "Aux Du De Tout Tous Toute Rien Très Trop Bien Super Genre Bon Ah Oh Euh Hum Ben Bah "
+        "The A An And But Or So Then When If My Our Your His Her Their We You He She They It "
+        "This That These Those Yes No Hi Hello Thanks Thank Well Oh Ah Um Uh Honestly Also Just "
+        "Really Very Great Good Not Now Later First Next Last After Before With Without For From "
+        "In On At To Of By As Overall Anyway Still Sure Maybe Actually Basically Q R A Interviewer "
+        "Participant Intervieweur Enquêteur Enquêtrice Modérateur Modératrice Moderator Speaker "
+        "January February March April May June July August September October November December "
+        "Monday Tuesday Wednesday Thursday Friday Saturday Sunday Janvier Février Mars Avril Mai "
+        "Juin Juillet Août Septembre Octobre Novembre Décembre Lundi Mardi Mercredi Jeudi "
+        "Vendredi Samedi Dimanche Noël Christmas Easter Pâques God Dieu Christian Chrétien "
+        "Will Can Could Should Would Must Shall Might Hope Grant Mark Bill Sue Pat Art Guy Joy "
+        "Faith Dawn Summer Chase Hunter Page Rich Amber Crystal Ruby Pearl Jade Sky Storm "
+        "Monsieur Madame Mademoiselle Mme Mlle Mr Mrs Ms Miss Dr Prof Sir Lady Lord"
+    ).split()
+}
+# Words that are ambiguous only at the start of a sentence ("Will you…", "Rose gold…"): kept as
+# names mid-sentence when capitalised, where they are nearly always names.
+_SENTENCE_INITIAL_ONLY = {
+    w.casefold()
+    for w in (
+        "Will Hope Grant Mark Bill Sue Pat Art Guy Joy Faith Dawn Summer Chase Hunter Page Rich "
+        "Amber Crystal Ruby Pearl Jade Sky Storm Rose Olive Grace Iris Violet Lily Daisy "
+        "Pierre Ginger Holly Heather Basil Sage Frank Victor Jack Max Justin Gene Dean Major Ray "
+        "Rob Don Jean Eve Prudence Constance Patience Honor Clement Marine"
+    ).split()
+}
+# Names of places that are also first names: a person only with other evidence.
+_PLACES = {
+    w.casefold()
+    for w in (
+        "Paris Lyon Nice Florence Victoria Lourdes Sydney Austin Orlando Charlotte Georgia "
+        "Virginia Adelaide Chelsea Savannah Madison Phoenix Dallas Houston Denver Jackson "
+        "Lincoln Brooklyn Camden Kensington Orléans Valence Vienne Alexandrie Sienne Jersey "
+        "Devon Kent Troy Tours Laval Angers Nancy Montana Dakota Carolina Regina Lorraine "
+        "Normandie Bretagne Provence Albi Agen Rennes Nantes Lille Caen Rouen Brest Reims "
+        "London Londres Manchester Bristol Dublin Boston Chicago Seattle Toronto Montréal Québec"
+    ).split()
+}
+# Brands and services common in journey research: never a name (extend per workspace with
+# allow_terms=…). « Atelier Brun » stays, « Sophie » does not.
+DEFAULT_ALLOW = (
+    "Instagram",
+    "Facebook",
+    "TikTok",
+    "YouTube",
+    "Pinterest",
+    "WhatsApp",
+    "Messenger",
+    "Snapchat",
+    "LinkedIn",
+    "Twitter",
+    "Google",
+    "Gmail",
+    "Amazon",
+    "Vinted",
+    "Leboncoin",
+    "Cdiscount",
+    "Fnac",
+    "Darty",
+    "Ikea",
+    "Zara",
+    "Sephora",
+    "Decathlon",
+    "Etsy",
+    "eBay",
+    "PayPal",
+    "Lydia",
+    "Klarna",
+    "Alma",
+    "Visa",
+    "Mastercard",
+    "Apple",
+    "Apple Pay",
+    "Google Pay",
+    "Colissimo",
+    "Chronopost",
+    "Mondial Relay",
+    "La Poste",
+    "DHL",
+    "UPS",
+    "FedEx",
+    "Royal Mail",
+    "Trustpilot",
+    "Shopify",
+    "Slack",
+    "Zoom",
+    "Teams",
+    "Doctolib",
+    "Uber",
+    "Deliveroo",
+    "Netflix",
+    "Spotify",
+    "Siri",
+    "Alexa",
+)
+# First words of organisation names (« Atelier Brun », "Maison Rose"): the name is not a person.
+_ORG_HEADS = {
+    w.casefold()
+    for w in (
+        "Atelier Maison Boutique Studio Café Cafe Librairie Pharmacie Garage Hôtel Hotel "
+        "Restaurant Chez Galerie Société Groupe Banque Bank Agence Cabinet Clinique Institut "
+        "Laboratoire Fondation Association Club Éditions Editions Les Le La Store Shop Company "
+        "Co Ltd Inc Brothers Bros Saint Sainte St Rue Avenue Boulevard Place Lycée Collège "
+        "École Ecole Université University College Hôpital Hospital Mairie Marché Market Bistro "
+        "Brasserie Salon Spa Domaine Château Chateau Villa Hub Lab Labs Collective Collectif "
+        "Opaline Lumen"
+    ).split()
+}
+_ORG_TAILS = {
+    w.casefold()
+    for w in (
+        "SA SAS SARL Ltd Inc LLC GmbH Co Company Group Groupe Store Shop Studio Lab Labs Café "
+        "Cafe Bistro Home Design Paris London Bank Banque Market Pharma Express Box Club"
+    ).split()
+}
+
+
+@lru_cache(maxsize=1)
+def first_names() -> frozenset[str]:
+    """First names from Faker's person providers (MIT): English, French and a few neighbours."""
+    names: set[str] = set()
+    for locale in (
+        "en_US",
+        "en_GB",
+        "en_IE",
+        "en_NZ",
+        "en_IN",
+        "fr_FR",
+        "fr_CA",
+        "fr_CH",
+        "fr_BE",
+        "nl_BE",
+        "de_DE",
+        "de_AT",
+        "es_ES",
+        "it_IT",
+        "pt_PT",
+        "nl_NL",
+        "pl_PL",
+        "ar_AA",
+        "tr_TR",
+    ):
+        try:
+            provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        except ImportError:  # a locale Faker dropped
+            continue
+        for attribute in ("first_names", "first_names_male", "first_names_female"):
+            names.update(str(n) for n in getattr(provider, attribute, ()))
+    names.update(_DIMINUTIVES)
+    return frozenset(fold(n) for n in names if n[:1].isupper() and len(n) > 1)
+
+
+# Short forms the Faker lists lack.
+_DIMINUTIVES = (
+    "Will Bill Bob Rob Ben Tom Sam Matt Dan Nick Pat Sue Kate Liz Beth Meg Jen Jess Becky Abby "
+    "Tony Andy Chris Mike Steve Joe Jim Jimmy Ted Ed Al Alex Max Charlie Freddie Harry Ollie Alfie "
+    "Jo Jon Rick Ricky Vicky Nat Ron Greg Phil Ray Gabi Lulu Mimi Nico Manu Seb Flo Caro Steph "
+    "Alex Fred Jojo Bea Zoé Théo Léo Timothée Maxime Nolwenn Gwen Yanis Ilyes Inaya Aya Lina"
+).split()

@@ -1,0 +1,82 @@
+"""The redactor: structured kinds and names found, overlaps resolved, placeholders written.
+
+Placeholders: ``[PERSONNE_1]`` … in a French source, ``[PERSON_1]`` … in an English one. The
+*label language follows the source*, because the redacted text is read in that language; the
+*number* belongs to the workspace's vault, so Léa is ``[PERSONNE_1]`` in a French interview and
+``[PERSON_1]`` in an English review.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from ingest.redact.names import PersonFinder
+from ingest.redact.rules import find_structured
+from ingest.redact.spans import Detection, Redaction, apply
+from ingest.redact.vault import PiiKind, PlaceholderVault
+
+# Overlaps: the more specific pattern wins (an IBAN contains card-like and phone-like digits; an
+# address may contain a name, « 12 rue Victor Hugo »).
+_PRIORITY = {
+    PiiKind.IBAN: 0,
+    PiiKind.CARD: 1,
+    PiiKind.EMAIL: 2,
+    PiiKind.PHONE: 3,
+    PiiKind.ADDRESS: 4,
+    PiiKind.PERSON: 5,
+}
+
+
+class Redactor(PersonFinder):
+    """Finds PII and replaces it with workspace-consistent placeholders: the name detectors of
+    `PersonFinder` (its options: `ner`, `use_ner`, `ner_languages`, `allow_terms`,
+    `use_gazetteer`, `use_patterns`) plus the structured kinds of `rules`."""
+
+    def redact(
+        self,
+        text: str,
+        language: str,
+        vault: PlaceholderVault,
+        known_names: Iterable[str] = (),
+    ) -> Redaction:
+        return apply(text, self.detect(text, language, known_names), vault, language)
+
+    def detect(self, text: str, language: str, known_names: Iterable[str] = ()) -> list[Detection]:
+        """Non-overlapping detections, sorted by start."""
+        lang = "fr" if language == "fr" else "en"
+        return _resolve(find_structured(text), self.find(text, lang, known_names))
+
+
+def _resolve(found: list[Detection], people: list[Detection]) -> list[Detection]:
+    """Structured kinds by priority then length; names merged, dropped where they overlap."""
+    chosen: list[Detection] = []
+    for d in sorted(found, key=lambda d: (_PRIORITY[d.kind], -(d.end - d.start), d.start)):
+        if all(d.end <= c.start or d.start >= c.end for c in chosen):
+            chosen.append(d)
+    merged: list[Detection] = []
+    for d in sorted(people, key=lambda d: (d.start, -d.end)):
+        if merged and d.start < merged[-1].end:
+            last = merged[-1]
+            merged[-1] = Detection(last.start, max(last.end, d.end), last.kind, last.source)
+        else:
+            merged.append(d)
+    for d in merged:
+        if all(d.end <= c.start or d.start >= c.end for c in chosen):
+            chosen.append(d)
+    return sorted(chosen, key=lambda d: d.start)
+
+
+@dataclass
+class WorkspaceRedaction:
+    """A redactor bound to a workspace's vault: what ingestion calls, file after file."""
+
+    redactor: Redactor
+    vault: PlaceholderVault
+
+    def redact(self, text: str, language: str, known_names: Iterable[str] = ()) -> Redaction:
+        return self.redactor.redact(text, language, self.vault, known_names)
+
+    def name(self, name: str, language: str) -> str:
+        """The placeholder of a person's name (speaker labels, authors)."""
+        return self.vault.placeholder(PiiKind.PERSON, name, language)
