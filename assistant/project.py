@@ -58,8 +58,8 @@ class Project:
         segmenter: Segmenter | None = None,
         settings: Settings | None = None,
     ) -> None:
-        self.workspace = Workspace(root)
         self.settings = settings or Settings(workspace=Path(root))
+        self.workspace = Workspace(root, lock_timeout=self.settings.lock_timeout)
         self._embedder_choice = embedder if embedder is not None else self.settings.embedder
         self._store = store
         self._segmenter = segmenter
@@ -92,9 +92,13 @@ class Project:
             return self._store
         manifest = self.workspace.ensure_manifest()
         url = self.settings.chroma_url or manifest.chroma_url
-        store = ChromaSegmentStore.open(manifest.id, self.workspace.chroma_path, url)
+        store = ChromaSegmentStore.open(
+            manifest.id, self.workspace.chroma_path, url, self.workspace.store_lock
+        )
         if url != manifest.chroma_url:
-            self.workspace.save_manifest(manifest.model_copy(update={"chroma_url": url}))
+            with self.workspace.locked("remember the Chroma server"):
+                manifest = self.workspace.load_manifest()
+                self.workspace.save_manifest(manifest.model_copy(update={"chroma_url": url}))
         return store
 
     @cached_property
@@ -183,13 +187,14 @@ class Project:
     def apply_personas(self, mapping_file: Path) -> tuple[list[PersonaAssignment], list[str]]:
         """Set sources' personas from a mapping file; returns the plan and unused patterns."""
         self.workspace.require()
-        sources = self.workspace.load_sources()
         mapping = load_persona_mapping(mapping_file)
-        plan, unused = plan_persona_mapping(sources, mapping)
-        changed = {a.source_id for a in plan}
-        for source in apply_persona_mapping(sources, mapping):
-            if source.id in changed:
-                self.workspace.save_source(source)
+        with self.workspace.locked("apply personas"):
+            sources = self.workspace.load_sources()
+            plan, unused = plan_persona_mapping(sources, mapping)
+            changed = {a.source_id for a in plan}
+            for source in apply_persona_mapping(sources, mapping):
+                if source.id in changed:
+                    self.workspace.save_source(source)
         return plan, unused
 
     def propose_personas(self, *, max_personas: int = 4) -> ProposalResult:

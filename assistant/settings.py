@@ -7,6 +7,7 @@ from pathlib import Path
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from assistant.locks import DEFAULT_TIMEOUT
 from assistant.workspace import DEFAULT_WORKSPACE
 
 
@@ -36,3 +37,6 @@ class Settings(BaseSettings):
     at ingest, before anything is embedded or sent to a model."""
     chroma_url: str | None = None
     """A Chroma server (http://host:port) instead of the store inside the workspace."""
+    lock_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
+    """Seconds a writer waits for the workspace lock another process holds
+    (PARCOURS_LOCK_TIMEOUT)."""

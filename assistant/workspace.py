@@ -9,10 +9,18 @@
                                      (assistant.refine.conversation: appended, never rewritten)
       chroma/                        Chroma PersistentClient (segments + vectors)
       cache/                         derived data safe to delete (exemplar vectors…)
+      pii-vault.json                 personal data → placeholder numbers (never exported)
+      workspace.lock, chroma.lock    the write lock, and the local vector store's lock
+      ingest-journal.json            only while an ingest commits (rolled back if it died)
 
 Every write goes to a temporary file in the same folder, is fsynced, then renamed over the target:
 a crash leaves the old file or the new one, never half of one. A revision file is instead linked
 into place, which fails if it exists: two writers can never both create revision N.
+
+Several processes may write at once (CLI, UI, MCP server): every read-modify-write of the manifest,
+the vault or the sources runs inside `Workspace.locked(operation)` (`assistant.locks`); readers
+take no lock. The local Chroma store cannot be opened by two processes at once, even to read:
+`store_lock` guards each of its sessions (one call, a few tens of milliseconds).
 """
 
 from __future__ import annotations
@@ -20,12 +28,15 @@ from __future__ import annotations
 import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TypeVar
 
 from pydantic import ValidationError
 
 from assistant.errors import MapError, StaleRevisionError, WorkspaceError
+from assistant.locks import DEFAULT_TIMEOUT, WorkspaceLock
 from assistant.model import JourneyMap, Revision, Source, WorkspaceManifest
 
 ModelT = TypeVar("ModelT", WorkspaceManifest, Source, Revision)
@@ -94,8 +105,19 @@ def create_exclusive(path: Path, data: bytes) -> None:
 
 
 class Workspace:
-    def __init__(self, root: Path | str = DEFAULT_WORKSPACE) -> None:
+    def __init__(
+        self, root: Path | str = DEFAULT_WORKSPACE, *, lock_timeout: float = DEFAULT_TIMEOUT
+    ) -> None:
         self.root = Path(root)
+        self.lock = WorkspaceLock(self.root / "workspace.lock", lock_timeout)
+        self.store_lock = WorkspaceLock(self.root / "chroma.lock", lock_timeout)
+
+    @contextmanager
+    def locked(self, operation: str) -> Iterator[None]:
+        """Hold the workspace's write lock for `operation` (reentrant in one thread)."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with self.lock.hold(operation):
+            yield
 
     # -- layout --------------------------------------------------------------------------
     @property
@@ -114,6 +136,11 @@ class Workspace:
     def vault_path(self) -> Path:
         """Personal data → placeholder mapping. Stays here: never exported, never embedded."""
         return self.root / "pii-vault.json"
+
+    @property
+    def journal_path(self) -> Path:
+        """What an ingest is committing, written first and removed last (`ingest.commit`)."""
+        return self.root / "ingest-journal.json"
 
     def _source_path(self, source_id: str) -> Path:
         return self.root / "sources" / f"{source_id}.json"
@@ -146,9 +173,12 @@ class Workspace:
 
     def ensure_manifest(self) -> WorkspaceManifest:
         """The manifest, created on disk first if this is a new workspace (its id names the
-        workspace's collection in a shared Chroma server, so it must not change)."""
+        workspace's collection in Chroma, so it must not change: of two processes creating it
+        at once, one creates it and both use that one)."""
         if not self.exists():
-            self.save_manifest(WorkspaceManifest())
+            with contextlib.suppress(FileExistsError):
+                data = WorkspaceManifest().model_dump_json(indent=2).encode()
+                create_exclusive(self.manifest_path, data)
         return self.load_manifest()
 
     def save_manifest(self, manifest: WorkspaceManifest) -> None:
@@ -176,7 +206,16 @@ class Workspace:
         return sorted(path.stem for path in folder.glob("*.json")) if folder.is_dir() else []
 
     def load_sources(self) -> list[Source]:
-        return [self.load_source(source_id) for source_id in self.source_ids()]
+        """Every source, in id order. A source removed meanwhile by another process (an ingest
+        replacing a changed file) is left out rather than failing the read."""
+        sources = []
+        for source_id in self.source_ids():
+            try:
+                sources.append(self.load_source(source_id))
+            except WorkspaceError:
+                if self._source_path(source_id).is_file():
+                    raise  # there, but unreadable: say so
+        return sources
 
     # -- maps and revisions --------------------------------------------------------------
     def map_ids(self) -> list[str]:

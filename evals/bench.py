@@ -6,6 +6,8 @@
 2. alignment ÷ str.find — aligning every participant sentence of a ~60,000-character French
    transcript, verbatim and with LLM-style typographic drift, against a plain `str.find` pass.
 3. embedders — what the offline candidates cost and how well they tell paraphrases apart.
+4. two writers — 6 files ingested by 2 processes into one workspace ÷ by 1 process
+   (`evals.bench_writers`: the workspace lock must not serialise the embedding).
 """
 
 from __future__ import annotations
@@ -296,6 +298,23 @@ def print_llm() -> None:
     console.print(f"{source:,} source tokens in {r['sources']} sources")
 
 
+def print_writers() -> None:
+    from evals.bench_writers import run as run_writers
+
+    r = run_writers()
+    table = Table(title="6 interviews ingested by 2 processes at once ÷ by 1 (wall time)")
+    for column in ("1 process s", "2 into one workspace s", "2 into two workspaces s", "ratio"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{r['one_process']:.1f}",
+        f"{r['shared']:.1f}",
+        f"{r['separate']:.1f}",
+        f"[bold]{r['shared'] / r['one_process']:.2f}[/] (goal ≤ 1.1); lock cost: "
+        f"{r['shared'] / r['separate']:.2f} × two workspaces",
+    )
+    console.print(table)
+
+
 def main() -> None:
     segmenter = SpacySegmenter()
     ingest = bench_ingest("auto")
@@ -358,6 +377,7 @@ def main() -> None:
             f"{scores['per_s']:.0f}",
         )
     console.print(table)
+    print_writers()
     print_llm()
     print_scale()
 

@@ -302,8 +302,7 @@ def _redact_transcript(
         )
         if name and name.casefold() not in INTERVIEWER_LABELS | PARTICIPANT_LABELS
     }
-    result = redaction.redact(parsed.text, language, sorted(people))
-    names = {name: redaction.name(name, language) for name in people}
+    result, names = redaction.redact(parsed.text, language, sorted(people))
     moved = [
         Turn(
             speaker=names.get(t.speaker, t.speaker) if t.speaker else None,
@@ -465,10 +464,10 @@ def _source_from_row(
     digest = sha256(body.encode())  # of the original words, as for files
     if redaction is not None:
         author = fields.get("author")
-        result = redaction.redact(body, language, [author] if author else [])
+        result, names = redaction.redact(body, language, [author] if author else [])
         body = result.text
         if author:
-            fields = fields | {"author": redaction.name(author, language)}
+            fields = fields | {"author": names[author]}
         metadata = metadata | fields | {"redaction": f"{len(result.replacements)} replacements"}
     spans = segmenter.split([body], language)[0]
     author = fields.get("author")

@@ -12,11 +12,12 @@ from typing import Any, Literal
 import numpy as np
 
 from assistant.errors import UnreadableFileError, WorkspaceError
-from assistant.model import EmbedderInfo, FileRecord, Source, WorkspaceManifest
-from assistant.workspace import Workspace, atomic_write
-from ingest.embedders.base import Embedder, Vectors
+from assistant.model import EmbedderInfo, FileRecord, WorkspaceManifest, unnumbered
+from assistant.workspace import Workspace
+from ingest.commit import Embedded, commit, free_base, roll_back_unfinished, vault_session
+from ingest.embedders.base import Embedder
 from ingest.loaders import load_file, sha256, slugify
-from ingest.redact import PlaceholderVault, Redactor, WorkspaceRedaction
+from ingest.redact import Redactor, WorkspaceRedaction
 from ingest.segment import Segmenter
 from ingest.store import SegmentStore
 
@@ -73,47 +74,35 @@ def check_embedder(manifest: WorkspaceManifest, embedder: Embedder) -> None:
 
 
 @dataclass
-class _Pending:
-    key: str
-    record: FileRecord
-    sources: list[Source]
-    vectors: Vectors
-
-
-@dataclass
 class _Writer:
-    """Buffers embedded files and writes them in batches: Chroma calls and manifest saves have a
-    fixed cost, so per-file writes would make ingest time grow faster than the corpus.
-    Order per batch: vectors, then sources, then the manifest — after a crash, a file missing
-    from the manifest is simply ingested again (writes are idempotent upserts)."""
+    """Buffers embedded files and commits them in batches (`ingest.commit.commit`): store calls,
+    the lock and manifest saves have a fixed cost, so per-file commits would make ingest time
+    grow faster than the corpus. `manifest` is a snapshot for deciding what to skip; the commit
+    decides again against the manifest on disk."""
 
     workspace: Workspace
     store: SegmentStore
+    report: IngestReport
     manifest: WorkspaceManifest
-    redaction: WorkspaceRedaction | None = None
     batch_rows: int = 1024
-    pending: list[_Pending] = field(default_factory=list)
+    pending: list[tuple[int, Embedded]] = field(default_factory=list)
 
-    def add(self, item: _Pending) -> None:
-        self.pending.append(item)
-        if sum(len(p.vectors) for p in self.pending) >= self.batch_rows:
+    def add(self, outcome: FileOutcome, file: Embedded) -> None:
+        self.report.outcomes.append(outcome)
+        self.pending.append((len(self.report.outcomes) - 1, file))
+        if sum(len(f.vectors) for _, f in self.pending) >= self.batch_rows:
             self.flush()
 
     def flush(self) -> None:
         if not self.pending:
             return
-        sources = [source for item in self.pending for source in item.sources]
-        vectors = [item.vectors for item in self.pending if len(item.vectors)]
-        if vectors:
-            self.store.add(sources, np.vstack(vectors))
-        for source in sources:
-            self.workspace.save_source(source)
-        if self.redaction is not None:  # placeholders used by these sources, before they count
-            atomic_write(self.workspace.vault_path, self.redaction.vault.to_json().encode())
-        for item in self.pending:
-            self.manifest.files[item.key] = item.record
-        self.workspace.save_manifest(self.manifest)
+        skipped = commit(self.workspace, self.store, [file for _, file in self.pending])
+        for index, file in self.pending:
+            if file.key in skipped:
+                path = self.report.outcomes[index].path
+                self.report.outcomes[index] = FileOutcome(path, "skipped", reason=skipped[file.key])
         self.pending.clear()
+        self.manifest = self.workspace.load_manifest()
 
 
 def ingest_paths(
@@ -129,30 +118,32 @@ def ingest_paths(
     on_file: Callable[[Path], None] | None = None,
 ) -> IngestReport:
     """Ingest files and folders. With a `redactor`, personal data is replaced by placeholders
-    that stay consistent across the workspace (its vault: `workspace.vault_path`)."""
-    manifest = workspace.load_manifest()
-    check_embedder(manifest, embedder)
-    manifest.embedder = EmbedderInfo(name=embedder.name, dim=embedder.dim)
-    workspace.save_manifest(manifest)
+    that stay consistent across the workspace (its vault: `workspace.vault_path`), also when
+    other processes ingest into it at the same time."""
+    with workspace.locked("ingest: record the embedder"):
+        roll_back_unfinished(workspace, store)
+        manifest = workspace.load_manifest()
+        check_embedder(manifest, embedder)
+        if manifest.embedder is None or not workspace.exists():
+            manifest.embedder = EmbedderInfo(name=embedder.name, dim=embedder.dim)
+            workspace.save_manifest(manifest)
     files, missing = discover(paths)
     report = IngestReport(outcomes=list(missing))
-    redaction = None
-    if redactor is not None:
-        vault = (
-            PlaceholderVault.from_json(workspace.vault_path.read_bytes())
-            if workspace.vault_path.is_file()
-            else PlaceholderVault()
-        )
-        redaction = WorkspaceRedaction(redactor, vault)
-    writer = _Writer(workspace, store, manifest, redaction)
+    redaction = (
+        WorkspaceRedaction(redactor, vault_session(workspace)) if redactor is not None else None
+    )
+    writer = _Writer(workspace, store, report, manifest)
     options = dict(load_options or {}) | {"interviewers": interviewers, "redaction": redaction}
-    claimed: dict[str, str] = {}  # sha256 → path, for files of this run not yet flushed
+    claimed: dict[str, str] = {}  # sha256 → path, for files of this run not yet committed
     try:
         for path in files:
             if on_file:
                 on_file(path)
-            outcome = _ingest_one(path, writer, embedder, segmenter, options, claimed)
-            report.outcomes.append(outcome)
+            outcome, embedded = _ingest_one(path, writer, embedder, segmenter, options, claimed)
+            if embedded is None:
+                report.outcomes.append(outcome)
+            else:
+                writer.add(outcome, embedded)
     finally:
         writer.flush()
     return report
@@ -165,53 +156,54 @@ def _ingest_one(
     segmenter: Segmenter,
     options: Mapping[str, Any],
     claimed: dict[str, str],
-) -> FileOutcome:
+) -> tuple[FileOutcome, Embedded | None]:
     manifest = writer.manifest
     try:
         key = str(path.resolve(strict=True))
         data = path.read_bytes()
     except RuntimeError:  # Python < 3.13 raises this for a symlink loop
-        return FileOutcome(str(path), "failed", reason="a loop of symbolic links — remove the link")
+        reason = "a loop of symbolic links — remove the link"
+        return FileOutcome(str(path), "failed", reason=reason), None
     except OSError as error:
-        reason = error.strerror or str(error)
-        return FileOutcome(str(path), "failed", reason=f"cannot read the file ({reason})")
+        reason = f"cannot read the file ({error.strerror or error})"
+        return FileOutcome(str(path), "failed", reason=reason), None
     digest = sha256(data)
     record = manifest.files.get(key)
     if record and record.sha256 == digest:
-        return FileOutcome(str(path), "skipped", reason="unchanged since the last ingest")
+        return FileOutcome(str(path), "skipped", reason="unchanged since the last ingest"), None
     twin = claimed.get(digest) or next(
         (k for k, r in manifest.files.items() if r.sha256 == digest and k != key), None
     )
     if twin and twin != key:
-        return FileOutcome(str(path), "skipped", reason=f"same content as {twin}")
+        return FileOutcome(str(path), "skipped", reason=f"same content as {twin}"), None
     base_id = record.base_id if record else _unique_base(manifest, writer, slugify(path.stem))
     try:
         sources = load_file(str(path), data, segmenter, source_id=base_id, **options)
     except UnreadableFileError as error:
-        return FileOutcome(str(path), "failed", reason=f"{error.reason} — {error.hint}")
-    if record:  # a changed file replaces all it had brought
-        for old_id in record.source_ids:
-            writer.store.delete_source(old_id)
-            writer.workspace.delete_source(old_id)
+        return FileOutcome(str(path), "failed", reason=f"{error.reason} — {error.hint}"), None
     texts = [source.text[s.start : s.end] for source in sources for s in source.segments]
-    vectors = embedder.embed_documents(texts)
+    vectors = embedder.embed_documents([unnumbered(text) for text in texts])
     claimed[digest] = key
     new_record = FileRecord(sha256=digest, base_id=base_id, source_ids=[s.id for s in sources])
-    writer.add(_Pending(key, new_record, sources, vectors))
-    return FileOutcome(str(path), "ingested", sources=len(sources), segments=len(texts))
+    outcome = FileOutcome(str(path), "ingested", sources=len(sources), segments=len(texts))
+    return outcome, Embedded(key, new_record, sources, vectors)
 
 
 def _unique_base(manifest: WorkspaceManifest, writer: _Writer, slug: str) -> str:
+    """A base id free in the snapshot and this batch (the commit checks again on disk)."""
     taken = {record.base_id for record in manifest.files.values()}
-    taken |= {item.record.base_id for item in writer.pending}
-    candidate, n = slug, 2
-    while candidate in taken:
-        candidate, n = f"{slug}-{n}", n + 1
-    return candidate
+    taken |= {file.record.base_id for _, file in writer.pending}
+    return free_base(slug, taken)
 
 
 def remove_source(workspace: Workspace, store: SegmentStore, reference: str) -> list[str]:
     """Remove a source by id, or every source of a file by its path. Returns the removed ids."""
+    with workspace.locked(f"remove {reference}"):
+        roll_back_unfinished(workspace, store)
+        return _remove(workspace, store, reference)
+
+
+def _remove(workspace: Workspace, store: SegmentStore, reference: str) -> list[str]:
     manifest = workspace.load_manifest()
     key = str(Path(reference).resolve())
     if key in manifest.files:
@@ -231,10 +223,10 @@ def remove_source(workspace: Workspace, store: SegmentStore, reference: str) -> 
             manifest.files[owner] = record.model_copy(update={"source_ids": remaining})
         else:
             manifest.files.pop(owner)
+    store.replace(removed, [], np.zeros((0, 0), dtype=np.float32))
+    workspace.save_manifest(manifest)  # the manifest first: a removed source is never listed
     for source_id in removed:
-        store.delete_source(source_id)
         workspace.delete_source(source_id)
-    workspace.save_manifest(manifest)
     return removed
 
 
@@ -245,8 +237,20 @@ def reindex(
     on_source: Callable[[str], None] | None = None,
 ) -> int:
     """Re-embed every segment of the workspace with `embedder` (after changing embedders).
-    Returns the number of segments embedded."""
+    Returns the number of segments embedded. Holds the workspace lock throughout: another
+    writer meanwhile would add vectors of the old embedder."""
     workspace.require()
+    with workspace.locked("reindex"):
+        roll_back_unfinished(workspace, store)
+        return _reindex(workspace, store, embedder, on_source)
+
+
+def _reindex(
+    workspace: Workspace,
+    store: SegmentStore,
+    embedder: Embedder,
+    on_source: Callable[[str], None] | None,
+) -> int:
     manifest = workspace.load_manifest()
     store.reset()
     total = 0
@@ -255,7 +259,7 @@ def reindex(
         if on_source:
             on_source(source_id)
         texts = [source.text[s.start : s.end] for s in source.segments]
-        store.add([source], embedder.embed_documents(texts))
+        store.add([source], embedder.embed_documents([unnumbered(text) for text in texts]))
         total += len(texts)
     manifest.embedder = EmbedderInfo(name=embedder.name, dim=embedder.dim)
     workspace.save_manifest(manifest)

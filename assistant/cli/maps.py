@@ -93,6 +93,8 @@ def _print_build(result: BuildResult) -> None:
             f"tokens: {usage.input_tokens:,} in, {usage.output_tokens:,} out "
             f"({journey_map.provenance.parameters.get('cached_chunks', 0)} chunks cached)"
         )
+    if journey_map.provenance.sources_changed:
+        err.print(f"[yellow]note:[/yellow] {journey_map.provenance.sources_changed}")
     for source_id, reason in journey_map.provenance.failures.items():
         err.print(f"[red]partial map:[/red] {source_id} was left out: {reason}")
     out.print(f"map {journey_map.id} revision {journey_map.revision}: {result.path}")

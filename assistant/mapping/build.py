@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from assistant import __version__
-from assistant.errors import ConfigError, MapError, ParcoursError
+from assistant.errors import ConfigError, MapError, ParcoursError, StaleRevisionError
 from assistant.evidence.claims import Claim, ground_claims
 from assistant.evidence.grounding import FUZZY_THRESHOLD
 from assistant.extract.llm import LLMExtractor
@@ -29,7 +29,9 @@ from assistant.model import (
     Source,
     Stage,
     Ungrounded,
+    WorkspaceManifest,
     default_stages,
+    unnumbered,
 )
 from assistant.providers import PROVIDERS
 from assistant.workspace import Workspace, atomic_write
@@ -72,7 +74,8 @@ def build_map(
     `provider` "offline" runs the offline extractor; any other provider needs `llm`.
     """
     workspace.require()
-    check_embedder(workspace.load_manifest(), embedder)
+    started_on = workspace.load_manifest()
+    check_embedder(started_on, embedder)
     if provider not in PROVIDERS:
         raise ConfigError(f"unknown provider {provider!r}", f"use one of: {', '.join(PROVIDERS)}")
     sources = select_sources(workspace.load_sources(), persona)
@@ -133,8 +136,48 @@ def build_map(
         ),
         map=journey_map,
     )
-    path = workspace.save_revision(revision)
-    return BuildResult(journey_map, path)
+    changed = sources_change(started_on, workspace.load_manifest())
+    if changed:
+        revision.map.provenance.sources_changed = changed
+    return save_build(workspace, revision)
+
+
+def save_build(workspace: Workspace, revision: Revision, attempts: int = 20) -> BuildResult:
+    """Save a build as the next revision. A build is made from the sources, not from its parent
+    map: when another writer took the number meanwhile, it takes the next one instead."""
+    for _ in range(attempts):
+        try:
+            return BuildResult(revision.map, workspace.save_revision(revision))
+        except StaleRevisionError:
+            head = workspace.head(revision.map.id) or 0
+            journey_map = revision.map.model_copy(update={"revision": head + 1})
+            revision = revision.model_copy(
+                update={"number": head + 1, "parent": head, "map": journey_map}
+            )
+    raise MapError(
+        f"map {revision.map.id}: {attempts} other revisions were saved while this build tried to",
+        "run `parcours build` again when the other writers are done",
+    )
+
+
+def sources_change(before: WorkspaceManifest, after: WorkspaceManifest) -> str | None:
+    """What was ingested or removed between two readings of the manifest, in a sentence."""
+    added = sum(1 for key in after.files if key not in before.files)
+    removed = sum(1 for key in before.files if key not in after.files)
+    changed = sum(
+        1 for key, r in after.files.items() if key in before.files and before.files[key] != r
+    )
+    parts = [
+        f"{count} file(s) {what}"
+        for count, what in ((added, "ingested"), (changed, "re-ingested"), (removed, "removed"))
+        if count
+    ]
+    if not parts:
+        return None
+    return (
+        f"{', '.join(parts)} while this map was built; it uses the sources it started with: "
+        "build again to include the change"
+    )
 
 
 def _extract_offline(
@@ -176,7 +219,7 @@ def _extract_llm(
             "PARCOURS_MODEL and OPENAI_API_KEY",
         )
     texts = [claim.text for claim in result.claims]
-    vectors = embedder.embed_documents(texts) if texts else None
+    vectors = embedder.embed_documents([unnumbered(t) for t in texts]) if texts else None
     claim_vectors = {i: vectors[i] for i in range(len(texts))} if vectors is not None else {}
     return Extracted(
         result.claims,

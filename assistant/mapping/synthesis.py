@@ -22,6 +22,7 @@ from assistant.model import (
     Lane,
     Stage,
     Support,
+    unnumbered,
 )
 
 Vector = np.ndarray[Any, np.dtype[np.float32]]
@@ -172,7 +173,9 @@ def synthesize(
                 threshold,
             )
             lane_items = [build_item("_", cluster) for cluster in clusters]
-            lane_items.sort(key=lambda it: (-it.support.quotes, -it.support.sources, it.text))
+            lane_items.sort(
+                key=lambda it: (-it.support.quotes, -it.support.sources, unnumbered(it.text))
+            )
             for item in lane_items:
                 items.append(item.model_copy(update={"id": f"I{next_id}"}))
                 next_id += 1

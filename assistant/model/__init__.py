@@ -67,16 +67,19 @@ from assistant.model.operations import (
     Valence,
 )
 from assistant.model.sources import (
+    PLACEHOLDER,
     Role,
     Segment,
     Source,
     SourceKind,
     SourceRef,
+    unnumbered,
 )
 
 __all__ = [
     "ANALYST_LANES",
     "CUSTOMER_LANES",
+    "PLACEHOLDER",
     "SCHEMA_VERSION",
     "STAGE_IDS",
     "AddItem",
@@ -128,5 +131,6 @@ __all__ = [
     "WorkspaceManifest",
     "default_stages",
     "journey_map_json_schema",
+    "unnumbered",
     "utc_now",
 ]

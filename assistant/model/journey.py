@@ -166,6 +166,11 @@ class Provenance(StrictModel):
         default_factory=dict,
         description="Source id → why the build could not use it; non-empty means a partial map",
     )
+    sources_changed: str | None = Field(
+        default=None,
+        description="Set when files were ingested or removed while the map was being built: "
+        "the map uses the sources it started with, and says what changed",
+    )
 
 
 class JourneyMap(StrictModel):

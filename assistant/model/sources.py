@@ -5,11 +5,22 @@ Offsets are Python string indices (Unicode code points) into `Source.text`.
 
 from __future__ import annotations
 
+import re
 from enum import StrEnum
 
 from pydantic import Field, model_validator
 
 from assistant.model.base import LanguageCode, StrictModel
+
+PLACEHOLDER = re.compile(r"\[([A-Z]+)_\d+\]")
+"""A redacted span: ``[PERSONNE_3]``, ``[EMAIL_1]`` (`ingest.redact`)."""
+
+
+def unnumbered(text: str) -> str:
+    """`text` with its placeholders' numbers dropped (``[PERSONNE]``). A number says which
+    person, not what was said, and depends on the order files were ingested in: embeddings and
+    orderings use this, so a map does not change when the same people are numbered otherwise."""
+    return PLACEHOLDER.sub(r"[\1]", text)
 
 
 class SourceKind(StrEnum):

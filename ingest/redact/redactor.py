@@ -8,7 +8,8 @@ Placeholders: ``[PERSONNE_1]`` … in a French source, ``[PERSON_1]`` … in an 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
 from ingest.redact.names import PersonFinder
@@ -67,16 +68,35 @@ def _resolve(found: list[Detection], people: list[Detection]) -> list[Detection]
     return sorted(chosen, key=lambda d: d.start)
 
 
+VaultSession = Callable[[], AbstractContextManager[PlaceholderVault]]
+"""Opens the workspace's vault for one numbering: the vault as it is now, saved afterwards."""
+
+
 @dataclass
 class WorkspaceRedaction:
-    """A redactor bound to a workspace's vault: what ingestion calls, file after file."""
+    """A redactor bound to a workspace's vault: what ingestion calls, file after file.
+
+    Detection (spaCy's NER, the slow part) runs outside the vault session; numbering the
+    placeholders runs inside it. With a session that locks the workspace and reads the vault
+    from disk (`ingest.commit.vault_session`), processes ingesting at once share one numbering:
+    the same person keeps one placeholder, two people never share one."""
 
     redactor: Redactor
-    vault: PlaceholderVault
+    open_vault: VaultSession
 
-    def redact(self, text: str, language: str, known_names: Iterable[str] = ()) -> Redaction:
-        return self.redactor.redact(text, language, self.vault, known_names)
+    @classmethod
+    def in_memory(cls, redactor: Redactor, vault: PlaceholderVault) -> WorkspaceRedaction:
+        """Bound to a vault held in memory (one process, tests)."""
+        return cls(redactor, lambda: nullcontext(vault))
 
-    def name(self, name: str, language: str) -> str:
-        """The placeholder of a person's name (speaker labels, authors)."""
-        return self.vault.placeholder(PiiKind.PERSON, name, language)
+    def redact(
+        self, text: str, language: str, people: Iterable[str] = ()
+    ) -> tuple[Redaction, dict[str, str]]:
+        """The redacted text, and the placeholder of each of `people` (speaker labels, authors:
+        always redacted, in the text too)."""
+        people = list(people)
+        detections = self.redactor.detect(text, language, people)
+        with self.open_vault() as vault:
+            result = apply(text, detections, vault, language)
+            names = {name: vault.placeholder(PiiKind.PERSON, name, language) for name in people}
+        return result, names
