@@ -124,7 +124,7 @@ def ingest_paths(
         roll_back_unfinished(workspace, store)
         manifest = workspace.load_manifest()
         check_embedder(manifest, embedder)
-        if manifest.embedder is None or not workspace.exists():
+        if manifest.embedder is None:
             manifest.embedder = EmbedderInfo(name=embedder.name, dim=embedder.dim)
             workspace.save_manifest(manifest)
     files, missing = discover(paths)

@@ -137,6 +137,22 @@ def _kill_at(delay: Callable[[Path], None], command: list[str], root: Path) -> N
         child.wait()
 
 
+def test_edits_at_once_all_land(sequential: Path, tmp_path: Path) -> None:
+    """Three writers edit the same map at once: each instruction that lost the race to another
+    edit is proposed again on the new revision (the ids still mean the same items)."""
+    root = tmp_path / "ws"
+    root.parent.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["cp", "-r", str(sequential), str(root)], check=True)
+    instructions = ("accept I1", "reject I2", "accept I3")
+    results = _at_once([parcours("edit", text, "--yes", "-w", root) for text in instructions])
+    for result in results:
+        assert result.returncode == 0, result.stderr
+    final = json.loads(run("export", "-w", root).stdout)
+    status = {item["id"]: item["status"] for stage in final["stages"] for item in stage["items"]}
+    assert (status["I1"], status["I2"], status["I3"]) == ("accepted", "rejected", "accepted")
+    assert final["revision"] == 4
+
+
 def after(seconds: float) -> Callable[[Path], None]:
     return lambda _: time.sleep(seconds)
 

@@ -14,6 +14,7 @@ from assistant.editing.revisions import (
     commit,
     diff_revisions,
     history,
+    rebuilt_since,
     redo,
     restore,
     undo,
@@ -290,3 +291,15 @@ def test_an_empty_diff_says_so(workspace: Workspace) -> None:
     assert result.to_markdown("fr") == "**Carte overall : révision 1 → 1**\n\n- Aucun changement.\n"
     commit(workspace, MAP.id, [ACCEPT], base_revision=1)
     assert len(diff_revisions(workspace, MAP.id, 1, 2).items_changed) == 1
+
+
+def test_an_instruction_may_be_proposed_again_after_edits_not_after_a_build(
+    workspace: Workspace,
+) -> None:
+    commit(workspace, "overall", [ACCEPT], base_revision=1)
+    commit(workspace, "overall", [RENAME], base_revision=2)
+    assert not rebuilt_since(workspace, "overall", 1)  # edits keep item ids meaning the same
+    rebuilt = MAP.model_copy(update={"revision": 4})
+    workspace.save_revision(Revision(number=4, parent=3, message="build", map=rebuilt))
+    assert rebuilt_since(workspace, "overall", 1)
+    assert not rebuilt_since(workspace, "overall", 4)

@@ -30,18 +30,22 @@ from assistant.editing.revisions import (
     commit,
     diff_revisions,
     history,
+    rebuilt_since,
     redo,
     restore,
     undo,
     undo_state,
 )
-from assistant.errors import EditError, ParcoursError
+from assistant.errors import EditError, ParcoursError, StaleRevisionError
 from assistant.mapping.build import OVERALL_MAP_ID
 from assistant.model import Revision
 from assistant.refine.grammar.matching import numbers_in
 from assistant.refine.session import RefinementSession, make_assistant
 from assistant.refine.turns import AssistantTurn, Proposal
 from assistant.workspace import Workspace
+
+EDIT_ATTEMPTS = 3
+"""`edit --yes`: how many times an instruction is proposed again when others edit meanwhile."""
 
 ProviderOption = Annotated[
     str,
@@ -104,16 +108,26 @@ def edit(
     Exit code 1 when nothing was proposed (an unknown or refused instruction, or a question)."""
     session = _session(workspace, map_id, provider, model, base_url)
     session.run_controls = yes  # "undo" changes the map too: only with --yes
-    turn = session.send(instruction)
-    _print_turn(session, turn)
-    if turn.proposal is None and turn.control is None:
-        raise typer.Exit(1)
-    if not yes:
-        err.print("nothing applied: run again with --yes to apply")
-        return
-    if turn.proposal is None:
-        return  # the undo or redo ran, and the reply said so
-    _print_revision(session.workspace, map_id, session.approve(turn.proposal))
+    for attempt in range(1, EDIT_ATTEMPTS + 1):
+        turn = session.send(instruction)
+        _print_turn(session, turn)
+        if turn.proposal is None and turn.control is None:
+            raise typer.Exit(1)
+        if not yes:
+            err.print("nothing applied: run again with --yes to apply")
+            return
+        if turn.proposal is None:
+            return  # the undo or redo ran, and the reply said so
+        try:
+            _print_revision(session.workspace, map_id, session.approve(turn.proposal))
+            return
+        except StaleRevisionError as error:
+            # Another writer edited the map meanwhile: the same instruction, proposed again on
+            # its new revision, still means the same items — unless a build renumbered them.
+            base = turn.proposal.base_revision
+            if attempt == EDIT_ATTEMPTS or rebuilt_since(session.workspace, map_id, base):
+                raise
+            err.print(f"[yellow]{escape(str(error.message))}:[/yellow] proposing again on it")
 
 
 @reports_errors

@@ -210,6 +210,18 @@ def history(workspace: Workspace, map_id: str) -> list[RevisionSummary]:
     return summaries
 
 
+def rebuilt_since(workspace: Workspace, map_id: str, base_revision: int) -> bool:
+    """Whether a build (or a restore) made a revision after `base_revision`: item ids may then
+    name other items, so an instruction written on `base_revision` must not be re-applied."""
+    return any(
+        summary.number > base_revision
+        and (
+            summary.restores is not None or (summary.author == "system" and not summary.operations)
+        )
+        for summary in history(workspace, map_id)
+    )
+
+
 def undo_state(workspace: Workspace, map_id: str) -> UndoState:
     summaries = history(workspace, map_id)
     undo_target, redo_target = _stacks(summaries)
