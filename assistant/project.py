@@ -11,7 +11,9 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any
 
-from assistant.errors import ConfigError, MapError
+import numpy as np
+
+from assistant.errors import ConfigError, MapError, WorkspaceError
 from assistant.evidence.verify import VerifyReport, verify_map
 from assistant.exports.json import export_json, load_export
 from assistant.extract.llm import LLMExtractor, ResponseCache
@@ -192,10 +194,27 @@ class Project:
             sources = self.workspace.load_sources()
             plan, unused = plan_persona_mapping(sources, mapping)
             changed = {a.source_id for a in plan}
-            for source in apply_persona_mapping(sources, mapping):
-                if source.id in changed:
-                    self.workspace.save_source(source)
+            updated = [s for s in apply_persona_mapping(sources, mapping) if s.id in changed]
+            self._restamp(updated)
+            for source in updated:
+                self.workspace.save_source(source)
         return plan, unused
+
+    def _restamp(self, sources: list[Source]) -> None:
+        """The vector store's copy of `sources`' metadata (persona: what search filters on),
+        with the vectors it already holds."""
+        segment_ids = [segment.id for source in sources for segment in source.segments]
+        if not segment_ids:
+            return
+        known = self.store.vectors(segment_ids)
+        if len(known) != len(segment_ids):
+            raise WorkspaceError(
+                f"the vector store lacks {len(segment_ids) - len(known)} segment(s) of "
+                f"{', '.join(s.id for s in sources)}",
+                "run `parcours reindex`, then apply the personas again",
+            )
+        vectors = np.vstack([known[segment_id] for segment_id in segment_ids])
+        self.store.replace([source.id for source in sources], sources, vectors)
 
     def propose_personas(self, *, max_personas: int = 4) -> ProposalResult:
         """Personas proposed by the chat model, each with sources and verified quotes."""

@@ -8,6 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from assistant.cli import app
+from assistant.project import Project
 from tests.conftest import SAMPLES
 
 runner = CliRunner()
@@ -36,3 +37,15 @@ def test_mapping_all_personas_and_compare(tmp_path: Path, hashing_env: None) -> 
         runner.invoke(app, ["compare", "impulsive", "deliberate", "-w", workspace, "--json"]).output
     )
     assert [stage["id"] for stage in data["stages"]][:2] == ["awareness", "consideration"]
+
+
+def test_search_by_persona_finds_sources_given_a_persona_by_a_mapping(project: Project) -> None:
+    """The persona filter of the vector search reads the store's metadata: a mapping file
+    must update it, not only the source files."""
+    project.ingest([SAMPLES / "interviews" / "en-05-jess.md"])
+    mapping = project.workspace.root / "personas.csv"
+    mapping.write_text("source,persona\nen-05-*,anglophone\n", encoding="utf-8")
+    project.apply_personas(mapping)
+    vector = project.embedder.embed_query("delivery")
+    hits = project.store.search(vector, k=3, where={"persona": "anglophone"})
+    assert [hit.source_id for hit in hits] == ["en-05-jess"] * 3
