@@ -67,16 +67,15 @@ class Journal(BaseModel):
 
 def vault_session(workspace: Workspace) -> VaultSession:
     """Opens the workspace's vault under its lock, as it is on disk now; saves what was added."""
-    seen: dict[str, tuple[tuple[int, int, int], PlaceholderVault]] = {}
+    last: tuple[tuple[int, int, int], PlaceholderVault] | None = None  # what we saw or saved
 
     @contextmanager
     def session() -> Iterator[PlaceholderVault]:
+        nonlocal last
         with workspace.locked("redaction: number placeholders"):
             path = workspace.vault_path
-            stamp = _stamp(path)
-            cached = seen.get("vault")
-            if cached is not None and cached[0] == stamp:
-                vault = cached[1]  # nobody wrote it since we last did
+            if last is not None and last[0] == _stamp(path):
+                vault = last[1]  # nobody wrote it since: no need to read it again
             elif path.is_file():
                 vault = PlaceholderVault.from_json(path.read_bytes())
             else:
@@ -85,7 +84,7 @@ def vault_session(workspace: Workspace) -> VaultSession:
             yield vault
             if _vault_size(vault) != size:
                 atomic_write(path, vault.to_json().encode())
-            seen["vault"] = (_stamp(path), vault)
+            last = (_stamp(path), vault)
 
     return session
 
