@@ -99,6 +99,7 @@ def build_map(
     map_id = slugify(persona) if persona else OVERALL_MAP_ID
     head = workspace.head(map_id)
     info = extracted.provenance
+    changed = sources_change(started_on, workspace.load_manifest())  # while extracting
     journey_map = JourneyMap(
         id=map_id,
         title=map_title(language, persona),
@@ -122,6 +123,7 @@ def build_map(
             },
             token_usage=info.get("token_usage"),
             failures=info.get("failures", {}),
+            sources_changed=changed,
         ),
     )
     revision = Revision(
@@ -136,9 +138,6 @@ def build_map(
         ),
         map=journey_map,
     )
-    changed = sources_change(started_on, workspace.load_manifest())
-    if changed:
-        revision.map.provenance.sources_changed = changed
     return save_build(workspace, revision)
 
 
