@@ -5,6 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 WORKSPACE ?= parcours-workspace
 DEMO_MAP := $(WORKSPACE)/exports/journey-map.json
+DEMO_HTML := $(WORKSPACE)/exports/journey-map.html
 
 # Offline by construction: no hub downloads, no telemetry.
 export HF_HUB_OFFLINE := 1
@@ -21,7 +22,7 @@ PIP := $(BIN)/python -m pip install --disable-pip-version-check
 $(STAMP): pyproject.toml
 	@echo "installing Parcours and its dependencies into $(VENV) (the first time: ~2 min; log: $(INSTALL_LOG))"
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	@{ $(PIP) --upgrade pip && $(PIP) -e ".[dev,llm,ui]"; } > $(INSTALL_LOG) 2>&1 \
+	@{ $(PIP) --upgrade pip && $(PIP) -e ".[dev,llm,ui,mcp]"; } > $(INSTALL_LOG) 2>&1 \
 		|| { tail -n 40 $(INSTALL_LOG); echo "install failed: the whole log is $(INSTALL_LOG)"; exit 1; }
 	@touch $(STAMP)
 
@@ -32,7 +33,8 @@ demo: $(STAMP)
 	$(BIN)/parcours build -w $(WORKSPACE)
 	$(BIN)/parcours export -w $(WORKSPACE) --with-sources -o $(DEMO_MAP)
 	$(BIN)/parcours verify $(DEMO_MAP)
-	@echo "journey map: $(DEMO_MAP)"
+	$(BIN)/parcours export -w $(WORKSPACE) --format html -o $(DEMO_HTML)
+	@echo "journey map: $(DEMO_MAP) (open $(DEMO_HTML) in a browser)"
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

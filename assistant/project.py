@@ -6,20 +6,24 @@ build, export and verify.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from assistant.errors import ConfigError, MapError, WorkspaceError
+from assistant.errors import ConfigError, MapError, VerificationError, WorkspaceError
 from assistant.evidence.verify import VerifyReport, verify_map
-from assistant.exports.json import export_json, load_export
+from assistant.exports import ExportedFile, export_format, export_map
+from assistant.exports.json import embedded_sources, load_export, without_embedded_sources
 from assistant.extract.llm import LLMExtractor, ResponseCache
 from assistant.mapping.build import (
     OVERALL_MAP_ID,
     BuildResult,
+    StepCallback,
     build_map,
     majority_language,
     select_sources,
@@ -32,17 +36,36 @@ from assistant.mapping.personas import (
     load_persona_mapping,
     plan_persona_mapping,
 )
-from assistant.model import JourneyMap, Source, SourceRef, default_stages
+from assistant.model import (
+    EmbedderInfo,
+    FileRecord,
+    JourneyMap,
+    Revision,
+    Source,
+    SourceRef,
+    default_stages,
+    unnumbered,
+)
 from assistant.providers import PROVIDERS
 from assistant.providers.openai import OpenAIProvider
 from assistant.refine.search import WorkspaceSearch
 from assistant.settings import Settings
 from assistant.workspace import Workspace
+from ingest.commit import Embedded, commit, free_base
 from ingest.embedders import Embedder, get_embedder
 from ingest.pipeline import IngestReport, check_embedder, ingest_paths, reindex, remove_source
 from ingest.redact import Redactor
 from ingest.segment import Segmenter, SpacySegmenter
 from ingest.store import ChromaSegmentStore, SegmentStore
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    """What `Project.import_map` saved: the new revision, and the sources it added."""
+
+    path: Path
+    revision: Revision
+    added_sources: list[str] = field(default_factory=list)
 
 
 class Project:
@@ -171,7 +194,9 @@ class Project:
         provider: str = "offline",
         persona: str | None = None,
         llm: LLMExtractor | None = None,
+        on_step: StepCallback | None = None,
     ) -> BuildResult:
+        """`on_step` hears each of BUILD_STEPS; raising from it before "save" cancels."""
         return build_map(
             self.workspace,
             self.embedder,
@@ -179,6 +204,7 @@ class Project:
             provider=provider,
             persona=persona,
             llm=llm or self.llm_extractor(provider),
+            on_step=on_step,
         )
 
     def personas(self) -> list[str]:
@@ -267,10 +293,158 @@ class Project:
     def cited_sources(self, journey_map: JourneyMap) -> list[Source]:
         return [self.workspace.load_source(ref.id) for ref in journey_map.sources]
 
-    def export(self, map_id: str = OVERALL_MAP_ID, *, with_sources: bool = False) -> str:
-        journey_map = self.load_map(map_id)
-        sources = self.cited_sources(journey_map) if with_sources else []
-        return export_json(journey_map, sources, with_sources=with_sources)
+    def export(
+        self,
+        map_id: str = OVERALL_MAP_ID,
+        *,
+        format: str = "json",
+        with_sources: bool = False,
+        revision: int | None = None,
+        **options: Any,
+    ) -> ExportedFile:
+        """The map in `format` (`assistant.exports.EXPORT_FORMATS`); `.text` for the JSON.
+        `with_sources` (json only) embeds the cited sources' text."""
+        export_format(format)  # an unknown format fails before anything is read
+        if with_sources and format != "json":
+            raise ConfigError(
+                "--with-sources (with_sources) applies to the json export only",
+                f"leave it out for the {format} export",
+            )
+        journey_map = self.load_map(map_id, revision)
+        needs_sources = with_sources or format != "json"
+        sources = self.cited_sources(journey_map) if needs_sources else []
+        if with_sources:
+            options["with_sources"] = True
+        return export_map(journey_map, sources, format, **options)
+
+    def import_map(self, path: Path, *, map_id: str | None = None) -> ImportResult:
+        """Save a JSON export as the next revision of its map (or of `map_id`); revision 1 if
+        the map is new. Its quotes must verify against the workspace's sources, or against the
+        sources it embeds: those the workspace lacks are added to it, embedded and searchable."""
+        journey_map, digest = _read_export(path, map_id)
+        resolved, added = self._import_sources(path, journey_map)
+        report = verify_map(journey_map, resolved)
+        if not report.ok:
+            raise VerificationError(
+                f"{path}: {len(report.problems)} of {report.checked} quotes do not match their "
+                f"sources in {self.workspace.root} (first: {report.problems[0]})",
+                "import it into a workspace holding the sources it was built from, or export "
+                "it again with --with-sources and import it into a new workspace",
+            )
+        self._add_sources(path, digest, added)
+        head = self.workspace.head(journey_map.id) or 0
+        revision = Revision(
+            number=head + 1,
+            parent=head or None,
+            author="system",
+            message=f"import {path.name} (revision {journey_map.revision} of the exported map)",
+            map=without_embedded_sources(journey_map).model_copy(update={"revision": head + 1}),
+        )
+        self.workspace.save_revision(revision)
+        return ImportResult(path, revision, [source.id for source in added])
+
+    def _import_sources(
+        self, path: Path, journey_map: JourneyMap
+    ) -> tuple[dict[str, Source], list[Source]]:
+        """The sources an imported map quotes: the workspace's, or else the embedded ones (to
+        add). MapError naming them if some are in neither, or differ from the embedded copy."""
+        embedded = {source.id: source for source in embedded_sources(str(path), journey_map)}
+        cited = {ref.id: ref.name for ref in journey_map.sources}
+        for _, item in journey_map.items():
+            cited.update(
+                {e.source_id: e.source_id for e in item.evidence if e.source_id not in cited}
+            )
+        present = set(self.workspace.source_ids())
+        resolved = {sid: self.workspace.load_source(sid) for sid in cited if sid in present}
+        differ = [
+            sid for sid, source in resolved.items() if _differs(source, journey_map, embedded)
+        ]
+        if differ:
+            raise MapError(
+                f"{path} quotes {len(differ)} source(s) that differ from the workspace's copy "
+                f"in {self.workspace.root}: {', '.join(differ[:5])}",
+                "import it into a new workspace (-w NEW_FOLDER), or rebuild the map here",
+            )
+        missing = [sid for sid in cited if sid not in present and sid not in embedded]
+        if missing:
+            names = ", ".join(
+                f"{cited[sid]} ({sid})" if cited[sid] != sid else sid for sid in missing[:5]
+            )
+            raise MapError(
+                f"{path} quotes {len(missing)} source(s) that {self.workspace.root} does not hold "
+                f"and the file does not embed: {names}",
+                "ingest those files into the workspace first, or export the map again with "
+                "`parcours export --with-sources`",
+            )
+        added = [embedded[sid] for sid in cited if sid not in present]
+        return resolved | {source.id: source for source in added}, added
+
+    def _add_sources(self, path: Path, digest: str, sources: Sequence[Source]) -> None:
+        """Embedded sources of an import, committed like one ingested file (vectors included).
+        The file's key names the export and its content, so nothing ever replaces them."""
+        if not sources:
+            return
+        with self.workspace.locked("import: record the embedder"):
+            manifest = self.workspace.ensure_manifest()
+            check_embedder(manifest, self.embedder)
+            if manifest.embedder is None:
+                manifest.embedder = EmbedderInfo(name=self.embedder.name, dim=self.embedder.dim)
+                self.workspace.save_manifest(manifest)
+        taken = {record.base_id for record in manifest.files.values()}
+        record = FileRecord(
+            sha256=digest,
+            base_id=free_base(f"import-{digest[:12]}", taken),
+            source_ids=[source.id for source in sources],
+        )
+        vectors = [self._vectors(source) for source in sources]
+        key = f"import:{path.resolve()}@{digest[:12]}"
+        skipped = commit(
+            self.workspace, self.store, [Embedded(key, record, list(sources), np.vstack(vectors))]
+        )
+        missing = [s.id for s in sources if s.id not in set(self.workspace.source_ids())]
+        if skipped or missing:
+            reason = next(iter(skipped.values()), "another process changed the workspace")
+            raise WorkspaceError(
+                f"{path}: {len(missing) or len(sources)} embedded source(s) were not added "
+                f"to {self.workspace.root} ({reason})",
+                "import it again, or into a new workspace (-w NEW_FOLDER)",
+            )
+
+    def _vectors(self, source: Source) -> np.ndarray[Any, Any]:
+        texts = [unnumbered(source.text[s.start : s.end]) for s in source.segments]
+        if not texts:
+            return np.zeros((0, self.embedder.dim), dtype=np.float32)
+        return self.embedder.embed_documents(texts)
+
+
+def _read_export(path: Path, map_id: str | None) -> tuple[JourneyMap, str]:
+    """The map of an export file (renamed `map_id`), and the SHA-256 of the file."""
+    try:
+        data = path.read_bytes()
+    except OSError as error:
+        raise MapError(
+            f"cannot read {path} ({error.strerror or error})", "check the path of the export"
+        ) from error
+    journey_map = load_export(str(path), data)
+    digest = hashlib.sha256(data).hexdigest()
+    if map_id is None or map_id == journey_map.id:
+        return journey_map, digest
+    try:
+        renamed = JourneyMap.model_validate(journey_map.model_dump() | {"id": map_id})
+    except ValueError as error:
+        raise ConfigError(
+            f"{map_id!r} is not a valid map id", "use letters, digits, '-' and '_' only"
+        ) from error
+    return renamed, digest
+
+
+def _differs(source: Source, journey_map: JourneyMap, embedded: Mapping[str, Source]) -> bool:
+    """Whether the workspace's `source` is not the one the map was built from."""
+    ref = next((r for r in journey_map.sources if r.id == source.id), None)
+    copy = embedded.get(source.id)
+    return (ref is not None and ref.sha256 != source.sha256) or (
+        copy is not None and copy.text != source.text
+    )
 
 
 def verify_export(path: Path, workspace: Workspace | None = None) -> VerifyReport:

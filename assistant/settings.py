@@ -40,3 +40,6 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
     """Seconds a writer waits for the workspace lock another process holds
     (PARCOURS_LOCK_TIMEOUT)."""
+    mcp_token: str | None = Field(default=None, repr=False)
+    """Bearer token `parcours mcp --transport http` requires (PARCOURS_MCP_TOKEN); mandatory on
+    any address but loopback."""

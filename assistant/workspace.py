@@ -151,6 +151,10 @@ class Workspace:
     def revision_path(self, map_id: str, number: int) -> Path:
         return self._map_dir(map_id) / "revisions" / f"{number:06d}.json"
 
+    def proposals_path(self, map_id: str) -> Path:
+        """Proposals waiting for approval (`assistant.refine.proposals`)."""
+        return self._map_dir(map_id) / "proposals"
+
     def conversation_path(self, map_id: str) -> Path:
         """Where the chat about a map is kept (next to its revisions, not inside them)."""
         return self._map_dir(map_id) / "conversation.jsonl"

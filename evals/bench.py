@@ -315,6 +315,25 @@ def print_writers() -> None:
     console.print(table)
 
 
+def print_mcp() -> None:
+    from evals.bench_mcp import run as run_mcp
+
+    r = run_mcp()
+    table = Table(
+        title=f"get_map (compact, page 1) over MCP stdio ÷ loading the map in-process "
+        f"({r['items']} items)"
+    )
+    for column in ("in-process ms", "MCP stdio ms", "result kB", "ratio"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        f"{r['in_process_s'] * 1000:.1f}",
+        f"{r['stdio_s'] * 1000:.1f}",
+        f"{r['result_bytes'] / 1000:.0f}",
+        f"[bold]{r['ratio']:.2f}[/] (goal ≤ 3)",
+    )
+    console.print(table)
+
+
 def main() -> None:
     segmenter = SpacySegmenter()
     ingest = bench_ingest("auto")
@@ -378,6 +397,7 @@ def main() -> None:
         )
     console.print(table)
     print_writers()
+    print_mcp()
     print_llm()
     print_scale()
 

@@ -87,7 +87,7 @@ def test_reading_takes_no_write_lock(project: Project, tmp_path: Path) -> None:
     project.ingest([SAMPLES / "interviews" / "fr-01-lea.md"])
     project.build()
     exported = tmp_path / "map.json"
-    exported.write_text(project.export(with_sources=True), encoding="utf-8")
+    exported.write_text(project.export(with_sources=True).text, encoding="utf-8")
     project.workspace.lock.timeout = 0.2
     with held_elsewhere(project.workspace, "ingest: commit 9 file(s)"):
         assert project.load_map().revision == 1

@@ -62,7 +62,7 @@ def test_personal_data_never_reaches_sources_vectors_or_exports(
     vault = project.workspace.vault_path.read_text(encoding="utf-8")
     assert "camille.durand@example.fr" in vault
     project.build()
-    exported = project.export(with_sources=True)
+    exported = project.export(with_sources=True).text
     assert not any(value in exported for value in PII)
     assert "pii-vault" not in exported and json.loads(exported)["sources"]
 

@@ -101,7 +101,7 @@ def main() -> None:
         panel = get_panel(project, map_id, language)
         viewed = show_revisions(panel)
         journey_map = project.load_map(map_id, viewed)
-        document = project.export(map_id, with_sources=True)
+        document = project.export(map_id, with_sources=True).text
     except ParcoursError as error:
         st.error(str(error))
         return

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from assistant.cli import evals, maps, personas, refine, sources
+from assistant.cli import evals, maps, mcp, personas, refine, sources
 
 app = typer.Typer(
     add_completion=False,
@@ -23,6 +23,7 @@ app.command()(sources.remove)
 app.command()(sources.reindex)
 app.command()(maps.build)
 app.command()(maps.export)
+app.command("import")(maps.import_command)
 app.command()(maps.verify)
 app.command()(maps.compare)
 app.command()(maps.schema)
@@ -49,6 +50,9 @@ app.command("undo")(refine.undo_command)
 app.command("redo")(refine.redo_command)
 app.command("restore")(refine.restore_command)
 app.command()(refine.chat)
+
+# The chat-assistant plugin.
+app.command("mcp")(mcp.mcp)
 
 
 def main() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.table import Table
@@ -20,6 +20,7 @@ from assistant.cli.common import (
     reports_errors,
 )
 from assistant.errors import ConfigError
+from assistant.exports import EXPORT_FORMATS
 from assistant.mapping.build import OVERALL_MAP_ID, BuildResult
 from assistant.mapping.compare import comparison_json, render_comparison
 from assistant.model import Lane, journey_map_json_schema
@@ -104,24 +105,64 @@ def _print_build(result: BuildResult) -> None:
 def export(
     workspace: WorkspaceOption = None,
     map_id: MapOption = OVERALL_MAP_ID,
-    format: Annotated[str, typer.Option("--format", help="Export format: json")] = "json",
+    format: Annotated[
+        str, typer.Option("--format", "-f", help=f"Export format: {', '.join(EXPORT_FORMATS)}")
+    ] = "json",
     with_sources: Annotated[
         bool,
-        typer.Option(help="Embed each source's text and segments so anyone can verify the quotes"),
+        typer.Option(help="json: embed each source's text and segments so anyone can verify"),
     ] = False,
+    delimiter: Annotated[
+        str | None, typer.Option(help="csv: the delimiter, ',' (default), ';' or 'tab'")
+    ] = None,
     output: Annotated[
-        Path | None, typer.Option("--output", "-o", help="File to write (default: standard output)")
+        Path | None,
+        typer.Option(
+            "--output",
+            "-o",
+            help="File to write (default: standard output; for qdpx: WORKSPACE/exports/MAP.qdpx)",
+        ),
     ] = None,
 ) -> None:
-    """Export a map as JSON (the public contract: see `parcours schema`)."""
-    if format != "json":
-        raise ConfigError(f"unknown export format {format!r}", "use --format json")
-    document = project_for(workspace).export(map_id, with_sources=with_sources)
-    if output is None:
-        sys.stdout.write(document)
+    """Export a map: json (the public contract, see `parcours schema`), markdown, csv, html,
+    qdpx (REFI-QDA, for QDA software) or mermaid."""
+    project = project_for(workspace)
+    options: dict[str, Any] = {}
+    if delimiter is not None:
+        options["delimiter"] = "\t" if delimiter in ("tab", "\\t") else delimiter
+    exported = project.export(map_id, format=format, with_sources=with_sources, **options)
+    if output is None and exported.is_text:
+        sys.stdout.write(exported.text)
         return
-    atomic_write(output, document.encode())
+    if output is None:
+        output = project.workspace.root / "exports" / exported.file_name(map_id)
+        err.print(f"the {format} export is binary: writing it to a file (choose one with -o)")
+    atomic_write(output, exported.content)
     err.print(f"wrote {output}")
+
+
+@reports_errors
+def import_command(
+    file: Annotated[
+        Path, typer.Argument(help="A map exported as JSON", exists=True, dir_okay=False)
+    ],
+    workspace: WorkspaceOption = None,
+    map_id: Annotated[
+        str | None, typer.Option("--map-id", help="Save it as this map (default: its own id)")
+    ] = None,
+) -> None:
+    """Import a JSON export as the next revision of its map (revision 1 if the map is new).
+
+    Its quotes must match the workspace's sources, or the sources the file embeds
+    (`export --with-sources`): those the workspace lacks are added to it."""
+    result = project_for(workspace).import_map(file, map_id=map_id)
+    journey_map = result.revision.map
+    if result.added_sources:
+        out.print(f"added {len(result.added_sources)} source(s) from {file}")
+    out.print(
+        f"{file}: imported as map {journey_map.id} revision {result.revision.number} "
+        f"({len(journey_map.items())} items, {len(journey_map.ungrounded)} ungrounded claims)"
+    )
 
 
 @reports_errors

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from assistant.errors import MapError
-from assistant.model import JourneyMap, Source
+from assistant.model import JourneyMap, Source, SourceRef
 
 
 def export_json(
@@ -32,6 +32,7 @@ def export_json(
 
 
 def load_export(name: str, data: str | bytes) -> JourneyMap:
+    """A map from the bytes of a JSON export; MapError naming `name` if it is not one."""
     try:
         return JourneyMap.model_validate_json(data)
     except ValidationError as error:
@@ -42,3 +43,37 @@ def load_export(name: str, data: str | bytes) -> JourneyMap:
             f"{location or 'top level'}: {first['msg']})",
             "export it again with `parcours export`",
         ) from error
+
+
+def embedded_sources(name: str, journey_map: JourneyMap) -> list[Source]:
+    """The sources whose text an export embeds (`--with-sources`), as workspace sources."""
+    sources = []
+    for ref in journey_map.sources:
+        if ref.text is not None:
+            sources.append(_as_source(name, ref, ref.text))
+    return sources
+
+
+def _as_source(name: str, ref: SourceRef, text: str) -> Source:
+    try:
+        return Source(
+            id=ref.id,
+            name=ref.name,
+            kind=ref.kind,
+            language=ref.language,
+            sha256=ref.sha256,
+            text=text,
+            persona=ref.persona,
+            segments=list(ref.segments or []),
+        )
+    except ValidationError as error:
+        raise MapError(
+            f"{name}: the embedded source {ref.id} is inconsistent ({error.errors()[0]['msg']})",
+            "export the map again with `parcours export --with-sources`",
+        ) from error
+
+
+def without_embedded_sources(journey_map: JourneyMap) -> JourneyMap:
+    """The map as a workspace keeps it: source references without their text."""
+    refs = [ref.model_copy(update={"text": None, "segments": None}) for ref in journey_map.sources]
+    return journey_map.model_copy(update={"sources": refs})

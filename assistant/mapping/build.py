@@ -1,13 +1,13 @@
 """Build a journey map from a workspace: extract claims, ground them, merge them, save a revision.
 
-This is the one function the CLI, the UI and (later) the MCP server call to build a map.
+This is the one function the CLI, the UI and the MCP server call to build a map.
 """
 
 from __future__ import annotations
 
 import io
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -42,6 +42,13 @@ from ingest.store import SegmentStore
 
 OVERALL_MAP_ID = "overall"
 
+BUILD_STEPS = ("extract", "ground", "synthesize", "save")
+"""What `build_map` reports to `on_step`, in order. A callback that raises (a shell's
+cancellation) before "save" leaves the workspace unchanged."""
+
+StepCallback = Callable[[str, int, int], None]
+"""on_step(step, index, total): step is one of BUILD_STEPS, index counts from 0."""
+
 
 @dataclass(frozen=True)
 class BuildResult:
@@ -68,11 +75,17 @@ def build_map(
     provider: str = "offline",
     persona: str | None = None,
     llm: LLMExtractor | None = None,
+    on_step: StepCallback | None = None,
 ) -> BuildResult:
     """Build (or rebuild, as a new revision) the overall map or one persona's map.
 
     `provider` "offline" runs the offline extractor; any other provider needs `llm`.
     """
+
+    def step(name: str) -> None:
+        if on_step is not None:
+            on_step(name, BUILD_STEPS.index(name), len(BUILD_STEPS))
+
     workspace.require()
     started_on = workspace.load_manifest()
     check_embedder(started_on, embedder)
@@ -81,11 +94,13 @@ def build_map(
     sources = select_sources(workspace.load_sources(), persona)
     language = majority_language(sources)
     stages = default_stages(language)
+    step("extract")
     if provider == "offline":
         extracted = _extract_offline(workspace, embedder, store, sources, language)
     else:
         assert llm is not None, "an LLM provider needs an LLMExtractor"
         extracted = _extract_llm(llm, embedder, sources, stages, language)
+    step("ground")
     grounded, ungrounded = ground_claims(
         extracted.claims, {source.id: source for source in sources}, FUZZY_THRESHOLD
     )
@@ -96,6 +111,7 @@ def build_map(
         for n, g in enumerate(grounded)
         if claim_index[id(g.claim)] in extracted.vectors
     }
+    step("synthesize")
     map_id = slugify(persona) if persona else OVERALL_MAP_ID
     head = workspace.head(map_id)
     info = extracted.provenance
@@ -138,6 +154,7 @@ def build_map(
         ),
         map=journey_map,
     )
+    step("save")
     return save_build(workspace, revision)
 
 
