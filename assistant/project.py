@@ -54,7 +54,7 @@ from assistant.workspace import Workspace
 from ingest.commit import Embedded, commit, free_base
 from ingest.embedders import Embedder, get_embedder
 from ingest.pipeline import IngestReport, check_embedder, ingest_paths, reindex, remove_source
-from ingest.redact import Redactor
+from ingest.redact import Redactor, read_keep_names
 from ingest.segment import Segmenter, SpacySegmenter
 from ingest.store import ChromaSegmentStore, SegmentStore
 
@@ -130,7 +130,10 @@ class Project:
     def redactor(self) -> Redactor | None:
         """None when redaction is off (PARCOURS_REDACT=false, or `ingest --no-redact`)."""
         # The French NER adds nothing measurable on English text (evals.pii_recall): skip it.
-        return Redactor(ner_languages=("fr",)) if self.settings.redact else None
+        if not self.settings.redact:
+            return None
+        # Brands the workspace names in keep-names.txt are evidence, like the bundled ones.
+        return Redactor(ner_languages=("fr",), allow_terms=read_keep_names(self.workspace.root))
 
     @cached_property
     def segmenter(self) -> Segmenter:

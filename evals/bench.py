@@ -270,10 +270,11 @@ def print_llm() -> None:
     for column in ("build", "input tokens", "÷ source tokens", "goal"):
         table.add_column(column, justify="right")
     source = r["source_tokens"]
+    extraction = r["chain_tokens"] - r["naming_tokens"]
     table.add_row(
-        "full build, the chain (one call per source, packed reviews)",
-        f"{r['chain_tokens']:,}",
-        f"[bold]{r['chain_tokens'] / source:.2f}",
+        "full build, the chain's extraction (one call per source, packed reviews)",
+        f"{extraction:,}",
+        f"[bold]{extraction / source:.2f}",
         "≤ 1.25",
     )
     table.add_row(
@@ -294,6 +295,12 @@ def print_llm() -> None:
         f"{r['one_changed_tokens'] / r['chain_tokens']:.2f} of the full build",
         f"≈ 1/{r['interviews']} = {1 / r['interviews']:.2f}",
     )
+    table.add_row(
+        f"naming {r['named_findings']} findings (one call per stage, claims' short texts only)",
+        f"{r['naming_tokens']:,}",
+        f"[bold]{r['naming_tokens'] / max(1, r['extraction_tokens']):.3f}[/] of the extraction",
+        "≤ 0.1",
+    )
     console.print(table)
     console.print(f"{source:,} source tokens in {r['sources']} sources")
 
@@ -312,6 +319,19 @@ def print_writers() -> None:
         f"[bold]{r['shared'] / r['one_process']:.2f}[/] (goal ≤ 1.1); lock cost: "
         f"{r['shared'] / r['separate']:.2f} × two workspaces",
     )
+    console.print(table)
+
+
+def print_findings() -> None:
+    from evals.bench_findings import run as run_findings
+
+    r = run_findings()
+    table = Table(title="grouping claims into findings: time(1,000 interviews) ÷ time(100)")
+    for column in ("interviews", "claims", "seconds"):
+        table.add_column(column, justify="right")
+    for interviews, size in r["sizes"].items():
+        table.add_row(interviews, f"{size['claims']:,}", f"{size['seconds']:.2f}")
+    table.add_row("ratio", f"×{r['claims_ratio']:.1f}", f"[bold]{r['ratio']:.2f}[/] (goal ≤ 12)")
     console.print(table)
 
 
@@ -397,6 +417,7 @@ def main() -> None:
         )
     console.print(table)
     print_writers()
+    print_findings()
     print_mcp()
     print_llm()
     print_scale()

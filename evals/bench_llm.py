@@ -67,7 +67,7 @@ def run() -> dict[str, Any]:
                 retry=RetryPolicy(sleep=lambda _: None),
                 cache=ResponseCache(project.workspace.cache_path / "llm"),
             )
-            project.build(provider="openai", llm=extractor)
+            built = project.build(provider="openai", llm=extractor).map
             full = server.input_tokens
             project.build(provider="openai", llm=extractor)
             unchanged = server.input_tokens - full
@@ -83,7 +83,11 @@ def run() -> dict[str, Any]:
             one_changed = server.input_tokens - before
             naive = naive_per_stage(server, project)
         interviews = [s for s in sources if s.kind.value == "interview"]
+        parameters = built.provenance.parameters
         return {
+            "naming_tokens": int(parameters.get("naming_input_tokens", 0)),
+            "extraction_tokens": int(parameters.get("extraction_input_tokens", 0)),
+            "named_findings": int(parameters.get("named_findings", 0)),
             "sources": len(sources),
             "interviews": len(interviews),
             "source_tokens": source_tokens,

@@ -10,12 +10,24 @@ duplicate threshold, in the same source (the documented fallback; counted apart)
 Scores: precision = matched mentions / mentions; recall = matched gold items / gold items;
 F1. Per lane, matching also requires the same lane. Stage and lane accuracy are measured on
 matched pairs; duplicate rate = mentions that found their gold item already taken / mentions.
+
+Grouping (findings). Gold items of different sources that state the same finding share a
+`theme` (GUIDE.md). Over every pair of matched gold items of different sources in one gold
+stage × lane, gold says "same finding" when both carry the same theme, the map says "same" when
+both are matched by mentions of the same predicted item: pairwise precision, recall and F1, next
+to two floors on the same pairs: every mention its own item (groups nothing) and one item per
+predicted stage × lane (groups everything in a cell). Participants = (source, speaker): the share
+of quotes sitting in items with ≥ 2 participants. Placement: evidence-level F1 when matching also
+requires the same lane (lane F1) or the same stage (stage F1), next to the same map with its
+items' lanes (stages) shuffled among them, mean of `SEEDS` seeded shuffles.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+import random
+from collections.abc import Callable, Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from itertools import combinations
 from typing import Any
 
 import numpy as np
@@ -23,6 +35,7 @@ import numpy as np
 from assistant.model import CUSTOMER_LANES, JourneyMap, Lane, Source
 
 MIN_OVERLAP = 0.5
+SEEDS = tuple(range(10))
 
 Vectorize = Callable[[Sequence[str]], Any]
 
@@ -37,6 +50,7 @@ class GoldItem:
     quotes: tuple[str, ...]
     valence: int | None = None
     spans: tuple[tuple[int, int], ...] = ()
+    theme: str | None = None
 
 
 @dataclass(frozen=True)
@@ -62,18 +76,7 @@ def locate(gold: Iterable[GoldItem], sources: dict[str, Source]) -> list[GoldIte
             if at < 0:
                 raise ValueError(f"gold {item.id}: quote not in {item.source}: {quote[:60]!r}")
             spans.append((at, at + len(quote)))
-        located.append(
-            GoldItem(
-                item.id,
-                item.source,
-                item.stage,
-                item.lane,
-                item.text,
-                item.quotes,
-                item.valence,
-                tuple(spans),
-            )
-        )
+        located.append(replace(item, spans=tuple(spans)))
     return located
 
 
@@ -104,14 +107,23 @@ def match(
     gold: Sequence[GoldItem],
     *,
     same_lane: bool = False,
+    same_stage: bool = False,
     vectorize: Vectorize | None = None,
     threshold: float = 0.9,
 ) -> Matching:
     """One-to-one matching of mentions to gold items (see module doc)."""
+
+    def eligible(m: Mention, g: GoldItem) -> bool:
+        return (
+            g.source == m.source
+            and (not same_lane or g.lane == m.lane)
+            and (not same_stage or g.stage == m.stage)
+        )
+
     candidates: list[tuple[float, int, int, str]] = []
     for i, mention in enumerate(predicted):
         for j, item in enumerate(gold):
-            if item.source != mention.source or (same_lane and item.lane != mention.lane):
+            if not eligible(mention, item):
                 continue
             best = max((overlap((mention.start, mention.end), s) for s in item.spans), default=0)
             if best >= MIN_OVERLAP:
@@ -122,9 +134,7 @@ def match(
             (i, j)
             for i, m in enumerate(predicted)
             for j, g in enumerate(gold)
-            if g.source == m.source
-            and (i, j) not in spanned
-            and (not same_lane or g.lane == m.lane)
+            if (i, j) not in spanned and eligible(m, g)
         ]
         if pairs:
             # Each text once: pairs repeat them (every mention × every gold item of its source).
@@ -218,6 +228,135 @@ def score(
             sum((m.valence or 0) * (g.valence or 0) > 0 for m, g in emotion_pairs),
             len(emotion_pairs),
         ),
+        "grouping": {
+            **grouping(gold, matching),
+            "multi_participant": multi_participant_share(journey_map, keep),
+        },
+        "placement": {
+            name: placement(predicted, gold, name, vectorize=vectorize, threshold=threshold)
+            for name in ("lane", "stage")
+        },
+    }
+
+
+def gold_pairs(gold: Sequence[GoldItem]) -> list[tuple[GoldItem, GoldItem, bool]]:
+    """Pairs of gold items of different sources in one stage × lane, True when same theme."""
+    return [
+        (a, b, a.theme is not None and a.theme == b.theme)
+        for a, b in combinations(gold, 2)
+        if a.source != b.source and (a.stage, a.lane) == (b.stage, b.lane)
+    ]
+
+
+def pairwise(gold: Sequence[GoldItem], finding_of: Mapping[str, Hashable]) -> dict[str, Any]:
+    """Pairwise precision / recall / F1 of "same finding" for the gold items in `finding_of`.
+
+    `finding_of` maps a gold item id to the predicted finding it sits in (an item id, or any
+    key: a gold id for "every sentence its own item", a cell for "one item per cell"); gold items
+    missing from it (unmatched) take no part. Precision is 0.0 when no pair is grouped
+    (`grouped_pairs` 0: undefined, shown as 0).
+    """
+    judged = [
+        (same, finding_of[a.id] == finding_of[b.id])
+        for a, b, same in gold_pairs([g for g in gold if g.id in finding_of])
+    ]
+    hits = sum(gold_same and said_same for gold_same, said_same in judged)
+    grouped = sum(said_same for _, said_same in judged)
+    same = sum(gold_same for gold_same, _ in judged)
+    precision = hits / grouped if grouped else 0.0
+    recall = hits / same if same else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return {
+        "precision": round(precision, 4),
+        "recall": round(recall, 4),
+        "f1": round(f1, 4),
+        "pairs": len(judged),
+        "same_pairs": same,
+        "grouped_pairs": grouped,
+    }
+
+
+def grouping(gold: Sequence[GoldItem], matching: Matching) -> dict[str, Any]:
+    """The map's pairwise grouping scores and both floors, on the same matched gold items."""
+    by_gold = {g.id: m for m, g, _ in matching.pairs}
+    themed = [g for g in gold if g.theme is not None]
+    matched = [g for g in gold if g.id in by_gold]
+    across = sum(
+        a.source != b.source
+        and (a.stage, a.lane) != (b.stage, b.lane)
+        and by_gold[a.id].item_id == by_gold[b.id].item_id
+        for a, b in combinations(matched, 2)
+    )
+    return {
+        "pairwise": pairwise(gold, {gid: m.item_id for gid, m in by_gold.items()}),
+        "floor_singletons": pairwise(gold, {gid: gid for gid in by_gold}),
+        "floor_one_per_cell": pairwise(
+            gold, {gid: (m.stage, m.lane.value) for gid, m in by_gold.items()}
+        ),
+        "matched_gold": len(by_gold),
+        "grouped_across_cells": across,  # one predicted item, two gold cells: not in P / R
+        "themed_gold": len(themed),
+        "themed_matched": sum(g.id in by_gold for g in themed),
+    }
+
+
+def multi_participant_share(journey_map: JourneyMap, keep: set[str]) -> dict[str, Any]:
+    """Share of the quotes (of sources in `keep`) in items with ≥ 2 participants among them."""
+    quotes = multi = items = multi_items = 0
+    for _, item in journey_map.items():
+        evidence = [e for e in item.evidence if e.source_id in keep]
+        if item.lane not in CUSTOMER_LANES or not evidence:
+            continue
+        participants = {(e.source_id, e.speaker) for e in evidence}
+        quotes += len(evidence)
+        items += 1
+        if len(participants) >= 2:
+            multi += len(evidence)
+            multi_items += 1
+    return {
+        "share": _share(multi, quotes),
+        "quotes": quotes,
+        "items": items,
+        "multi_participant_items": multi_items,
+    }
+
+
+def shuffled(predicted: Sequence[Mention], attribute: str, seed: int) -> list[Mention]:
+    """The mentions with their items' `lane` or `stage` shuffled among the items (seeded)."""
+    value_of = {m.item_id: getattr(m, attribute) for m in predicted}
+    items = list(value_of)
+    values = [value_of[item] for item in items]
+    random.Random(seed).shuffle(values)
+    new = dict(zip(items, values, strict=True))
+    return [replace(m, **{attribute: new[m.item_id]}) for m in predicted]
+
+
+def placement(
+    predicted: Sequence[Mention],
+    gold: Sequence[GoldItem],
+    attribute: str,
+    *,
+    vectorize: Vectorize | None = None,
+    threshold: float = 0.9,
+) -> dict[str, Any]:
+    """Evidence-level F1 requiring the same `lane` or `stage`, and its shuffled floor."""
+
+    def f1_of(mentions: Sequence[Mention]) -> dict[str, float]:
+        found = match(
+            mentions,
+            gold,
+            same_lane=attribute == "lane",
+            same_stage=attribute == "stage",
+            vectorize=vectorize,
+            threshold=threshold,
+        )
+        return prf(len(found.pairs), len(mentions), len(gold))
+
+    floors = [f1_of(shuffled(predicted, attribute, seed))["f1"] for seed in SEEDS]
+    return {
+        **f1_of(predicted),
+        "random_floor_f1": round(sum(floors) / len(floors), 4),
+        "random_floor_seeds": len(floors),
     }
 
 

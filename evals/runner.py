@@ -47,6 +47,7 @@ def load_gold(folder: Path = GOLD) -> GoldSet:
                     row["text"],
                     tuple(row["quotes"]),
                     row.get("valence"),
+                    theme=row.get("theme"),
                 )
             )
     split = json.loads((folder / "split.json").read_text(encoding="utf-8"))
@@ -163,6 +164,68 @@ def _f1(results: dict[str, Any], half: str | None, path: list[str]) -> str:
     return f"{node['f1']:.3f}" if isinstance(node, dict) and "f1" in node else "—"
 
 
+HALVES = ("dev", "test", "all")
+
+
+def _half(results: dict[str, Any], half: str) -> dict[str, Any]:
+    node: Any = results if half == "all" else results["splits"].get(half, {})
+    return node if isinstance(node, dict) else {}
+
+
+def grouping_f1(results: dict[str, Any]) -> dict[str, float | None]:
+    """Grouping pairwise F1 per half (None when the results have no grouping section)."""
+    out: dict[str, float | None] = {}
+    for half in HALVES:
+        pairwise = _half(results, half).get("grouping", {}).get("pairwise", {})
+        out[half] = pairwise.get("f1") if isinstance(pairwise, dict) else None
+    return out
+
+
+def grouping_table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(figure, dev, test, all) rows: grouping P/R/F1 with both floors, the ≥ 2-participant
+    share, lane and stage F1 with their random floors. Empty for results without them."""
+    if "grouping" not in results:
+        return []
+    dev, test, both = (_cells(_half(results, half)) for half in HALVES)
+    names = (*_GROUPING_ROWS, *_PLACEMENT_ROWS)
+    return list(zip(names, dev, test, both, strict=True))
+
+
+_GROUPING_ROWS = (
+    "grouping P / R / F1",
+    "floor, groups nothing: every sentence its own item",
+    "floor, groups everything: one item per stage × lane",
+    "gold pairs: same finding / all",
+    "quotes in items with ≥ 2 participants",
+)
+_PLACEMENT_ROWS = {
+    "lane F1 (random-lane floor)": "lane",
+    "stage F1 (random-stage floor)": "stage",
+}
+
+
+def _cells(node: dict[str, Any]) -> list[str]:
+    grouping, placement = node.get("grouping"), node.get("placement")
+    if not isinstance(grouping, dict) or not isinstance(placement, dict):
+        return ["—"] * (len(_GROUPING_ROWS) + len(_PLACEMENT_ROWS))
+
+    def prf(node: dict[str, Any]) -> str:
+        return f"{node['precision']:.3f} / {node['recall']:.3f} / {node['f1']:.3f}"
+
+    pairwise = grouping["pairwise"]
+    return [
+        prf(pairwise),
+        prf(grouping["floor_singletons"]),
+        prf(grouping["floor_one_per_cell"]),
+        f"{pairwise['same_pairs']} / {pairwise['pairs']}",
+        f"{grouping['multi_participant']['share']:.1%}",
+        *(
+            f"{placement[key]['f1']:.3f} ({placement[key]['random_floor_f1']:.3f})"
+            for key in _PLACEMENT_ROWS.values()
+        ),
+    ]
+
+
 def markdown_report(results: dict[str, Any]) -> str:
     lines = [
         f"# Parcours eval — {results['provider']}"
@@ -185,10 +248,30 @@ def markdown_report(results: dict[str, Any]) -> str:
         "|---|---|---|---|",
         *(f"| {scope} | {dev} | {test} | {both} |" for scope, dev, test, both in f1_table(results)),
         "",
+        *_grouping_section(results),
         f"Extractor {results['extractor']}, embedder {results['embedder']}, prompts "
         f"{results['prompt_version']}, data {results['data_versions']}.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _grouping_section(results: dict[str, Any]) -> list[str]:
+    rows = grouping_table(results)
+    if not rows:
+        return []
+    return [
+        "Findings: pairs of matched gold items of different sources in one stage × lane are the "
+        "same finding when they share a gold theme; the map groups them when one item holds "
+        "both. Each figure sits beside the floors it must beat, measured on the same matched "
+        "items (the one-item-per-cell floor's recall is also the ceiling any grouping of this "
+        "map's cells can reach). Lane and stage F1: evidence-level F1 when the match also needs "
+        "the same lane or stage; in brackets, the same items with shuffled lanes or stages.",
+        "",
+        "| grouping | dev | test | all |",
+        "|---|---|---|---|",
+        *(f"| {name} | {dev} | {test} | {both} |" for name, dev, test, both in rows),
+        "",
+    ]
 
 
 def compare_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, str, str]]:
@@ -207,4 +290,17 @@ def compare_rows(a: dict[str, Any], b: dict[str, Any]) -> list[tuple[str, str, s
         for half, x, y in zip(("dev", "test", "all"), left, right, strict=True):
             delta = f"{float(y) - float(x):+.3f}" if "—" not in (x, y) else ""
             rows.append((f"F1 {scope} ({half})", x, y, delta))
+    before, after = grouping_f1(a), grouping_f1(b)
+    for half in HALVES:
+        x_f1, y_f1 = before[half], after[half]
+        if x_f1 is None and y_f1 is None:
+            continue
+        rows.append(
+            (
+                f"grouping F1 ({half})",
+                "—" if x_f1 is None else f"{x_f1:.3f}",
+                "—" if y_f1 is None else f"{y_f1:.3f}",
+                f"{y_f1 - x_f1:+.3f}" if x_f1 is not None and y_f1 is not None else "",
+            )
+        )
     return rows

@@ -1,13 +1,15 @@
 """Bytes of one file → sources with segments. Pure given a segmenter: no disk, no store.
 
 Formats (the parsers live in `ingest.formats`, one module per family; the extension chooses):
-    .txt .md .markdown   transcripts: the usual shapes (`ingest.transcript`), and Zoom, Teams
-                         and Otter text exports, detected from the content
+    .txt .md .markdown   transcripts: the usual shapes (`ingest.transcript`), Zoom, Teams and
+                         Otter exports, `[Name]` lines, tab-separated speaker / time / text,
+                         line-numbered QDA exports, f4 time marks, detected from the content
     .docx                Word: paragraphs read as a .txt, speaker/text tables as turns
-    .pdf                 the text layer (no OCR: a scan is refused)
+    .pdf                 the text layer (no OCR: a scan is refused), page furniture dropped
     .vtt .srt            captions: cue times become turn timestamps, voices become speakers
-    .trs                 Transcriber XML
-    .csv .tsv .xlsx .json   reviews or survey answers: one row = one source
+    .trs .xml            Transcriber XML; TEI speech transcriptions (`<u who=…>`)
+    .json                transcripts of transcription services (WhisperX, AssemblyAI…), else
+    .csv .tsv .xlsx      reviews or survey answers: one row = one source
 Anything else, and empty, binary, undecodable, damaged or oversized input, raises
 `UnreadableFileError` naming the file, the reason and what to do.
 
@@ -29,14 +31,14 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
+from dataclasses import replace
 
 from assistant.errors import UnreadableFileError
 from assistant.model import Role, Segment, Source, SourceKind
 from ingest.formats.base import FormatError, ParsedText, Table
 from ingest.formats.encoding import LEGACY_ENCODINGS, Decoded, decode_text
-from ingest.formats.pdf import parse_pdf
-from ingest.formats.subtitles import parse_srt, parse_vtt
+from ingest.formats.registry import BINARY_SUFFIXES, SUPPORTED_SUFFIXES, read_file
 from ingest.formats.tables import (
     AUTHOR_COLUMNS,
     CHANNEL_COLUMNS,
@@ -47,13 +49,7 @@ from ingest.formats.tables import (
     Columns,
     is_survey,
     pick_columns,
-    read_csv,
-    read_json,
-    read_xlsx,
 )
-from ingest.formats.text import parse_text
-from ingest.formats.transcriber import parse_trs
-from ingest.formats.word import parse_docx
 from ingest.language import detect_language
 from ingest.redact import WorkspaceRedaction, map_offset
 from ingest.segment import Segmenter, split_lines
@@ -74,30 +70,6 @@ __all__ = [
     "sha256",
     "slugify",
 ]
-
-# Transcripts read from decoded text, and from the raw bytes.
-TEXT_TRANSCRIPTS: dict[str, Callable[[str], ParsedText]] = {
-    ".txt": parse_text,
-    ".md": parse_text,
-    ".markdown": parse_text,
-    ".vtt": parse_vtt,
-    ".srt": parse_srt,
-}
-BINARY_TRANSCRIPTS: dict[str, Callable[[bytes], ParsedText]] = {
-    ".docx": parse_docx,
-    ".pdf": parse_pdf,
-    ".trs": parse_trs,
-}
-TEXT_TABLES: dict[str, Callable[[str], Table]] = {
-    ".csv": read_csv,
-    ".tsv": read_csv,
-    ".json": read_json,
-}
-BINARY_TABLES: dict[str, Callable[[bytes], list[Table]]] = {".xlsx": read_xlsx}
-
-TRANSCRIPT_SUFFIXES = tuple(TEXT_TRANSCRIPTS) + tuple(BINARY_TRANSCRIPTS)
-TABLE_SUFFIXES = tuple(TEXT_TABLES) + tuple(BINARY_TABLES)
-SUPPORTED_SUFFIXES = TRANSCRIPT_SUFFIXES + TABLE_SUFFIXES
 
 MAX_TEXT_BYTES = 20 * 1024 * 1024
 MAX_BINARY_BYTES = 100 * 1024 * 1024
@@ -164,12 +136,12 @@ def load_file(
         "channel": channel_column,
     }
     try:
-        if suffix in TABLE_SUFFIXES:
-            tables = _read_tables(suffix, data)
+        read = read_file(suffix, data)
+        if isinstance(read, list):
             return _sources_from_tables(
-                name, display, tables, explicit, segmenter, base_id=base_id, redaction=redaction
+                name, display, read, explicit, segmenter, base_id=base_id, redaction=redaction
             )
-        parsed, encoding = _read_transcript(suffix, data)
+        parsed, encoding = read
     except FormatError as error:
         raise UnreadableFileError(name, error.reason, error.hint) from None
     except UnreadableFileError:
@@ -189,7 +161,7 @@ def load_file(
             _SPLIT_HINT,
         )
     if encoding:
-        parsed = ParsedText(parsed.text, parsed.turns, parsed.metadata | {"encoding": encoding})
+        parsed = replace(parsed, metadata=parsed.metadata | {"encoding": encoding})
     return [
         _source_from_transcript(
             display,
@@ -209,8 +181,7 @@ def _suffix(name: str) -> str:
 
 
 def _check_size(name: str, suffix: str, size: int) -> None:
-    binary = suffix in BINARY_TRANSCRIPTS or suffix in BINARY_TABLES
-    limit = MAX_BINARY_BYTES if binary else MAX_TEXT_BYTES
+    limit = MAX_BINARY_BYTES if suffix in BINARY_SUFFIXES else MAX_TEXT_BYTES
     if size > limit:
         raise UnreadableFileError(
             name,
@@ -218,23 +189,6 @@ def _check_size(name: str, suffix: str, size: int) -> None:
             f"{suffix} files",
             _SPLIT_HINT,
         )
-
-
-def _read_transcript(suffix: str, data: bytes) -> tuple[ParsedText, str | None]:
-    if suffix in BINARY_TRANSCRIPTS:
-        if not data.strip():
-            raise FormatError("the file is empty", "check the export, then ingest again")
-        return BINARY_TRANSCRIPTS[suffix](data), None
-    decoded = decode_text(data)
-    return TEXT_TRANSCRIPTS[suffix](decoded.text), decoded.encoding
-
-
-def _read_tables(suffix: str, data: bytes) -> list[Table]:
-    if suffix in BINARY_TABLES:
-        if not data.strip():
-            raise FormatError("the file is empty", "check the export, then ingest again")
-        return BINARY_TABLES[suffix](data)
-    return [TEXT_TABLES[suffix](decode_text(data).text)]
 
 
 # --- transcripts ---------------------------------------------------------------------------
@@ -254,7 +208,11 @@ def _source_from_transcript(
     text is what offsets index."""
     participant = parsed.metadata.get("participant") or parsed.metadata.get("participante")
     roles = assign_roles(
-        parsed.text, parsed.turns, interviewers=interviewers, participant_name=participant
+        parsed.text,
+        parsed.turns,
+        interviewers=interviewers,
+        participant_name=participant,
+        known=parsed.roles,
     )
     spoken = " ".join(
         parsed.text[t.start : t.end]

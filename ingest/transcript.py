@@ -6,14 +6,17 @@ Recognised turn starts (one per line, the speech may continue on the following l
     [00:01:23] Paul: …     00:01:23 Paul: …      Paul [00:01:23]: …       Paul (1:23) : …
 A YAML front matter (--- … ---) and leading `Key : value` lines with known keys (persona,
 participant, date, langue…) are metadata, not turns. A label counts as a speaker when it is a
-known role label, carries a timestamp, or starts at least two turns, so that "Bref : …" inside an
-answer is not mistaken for a speaker.
+known role label (numbered ones too: "Interviewer 2", "I1", "P3"), carries a timestamp, or starts
+at least two turns, so that "Bref : …" inside an answer is not mistaken for a speaker.
+Shapes with line numbers, page furniture, tab-separated cells or time marks are cleaned first by
+`ingest.formats` (`line_numbered`, `rows`, `text`), which then read the rest with this module.
 """
 
 from __future__ import annotations
 
 import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import yaml
@@ -26,6 +29,7 @@ INTERVIEWER_LABELS = frozenset(
         "question",
         "i",
         "int",
+        "enq",
         "interviewer",
         "intervieweur",
         "intervieweuse",
@@ -71,6 +75,13 @@ PARTICIPANT_LABELS = frozenset(
         "interviewee",
         "interviewé",
         "interviewée",
+        "enquêté",
+        "enquêtée",
+        "enquete",
+        "enquetee",
+        "informant",
+        "informateur",
+        "informatrice",
         "client",
         "cliente",
         "customer",
@@ -153,6 +164,7 @@ _TURN = re.compile(
     (?P<speech>.*)$""",
     re.VERBOSE,
 )
+_NUMBERED_LABEL = re.compile(r"(?<=[^\W\d_])[ \t_#-]*\d{1,3}$")
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(?P<body>.*?)\n---[ \t]*(?:\n|\Z)", re.DOTALL)
 
 
@@ -270,7 +282,7 @@ def _clean_label(label: str) -> str:
 
 def _is_speaker(match: re.Match[str], occurrences: int) -> bool:
     key = _label_key(match.group("label"))
-    if key in INTERVIEWER_LABELS or key in PARTICIPANT_LABELS:
+    if role_of_label(key) is not None:
         return True
     if match.group("ts1") or match.group("ts2") or match.group("ts3"):
         return True
@@ -278,6 +290,17 @@ def _is_speaker(match: re.Match[str], occurrences: int) -> bool:
         return False
     label = _clean_label(match.group("label"))
     return occurrences >= 2 or all(word[:1].isupper() for word in label.split())
+
+
+def role_of_label(label: str | None) -> Role | None:
+    """The role a label names: 'Enquêtrice', 'Q', 'Interviewer 2', 'I1', 'P3', 'R2'… or None."""
+    key = " ".join((label or "").casefold().split())
+    for candidate in (key, _NUMBERED_LABEL.sub("", key)):
+        if candidate in INTERVIEWER_LABELS:
+            return Role.INTERVIEWER
+        if candidate in PARTICIPANT_LABELS:
+            return Role.PARTICIPANT
+    return None
 
 
 def _rstrip(text: str, start: int, end: int) -> int:
@@ -298,22 +321,24 @@ def assign_roles(
     *,
     interviewers: frozenset[str] = frozenset(),
     participant_name: str | None = None,
+    known: Mapping[str, Role] | None = None,
 ) -> dict[str | None, Role]:
     """Interviewer or participant per speaker.
 
-    Order of evidence: names the user declared as interviewers; known role labels (Q/R,
-    Enquêtrice, Interviewer…); the participant named in the metadata; then the speaker who asks
-    the most questions is the interviewer. A lone speaker (or no label at all) is the participant.
+    Order of evidence: names the user declared as interviewers; roles the file itself gives
+    (`known`: a TEI header's `<person role=…>`); known role labels (Q/R, Enquêtrice,
+    Interviewer 2…); the participant named in the metadata; then the speaker who asks the most
+    questions is the interviewer. A lone speaker (or no label at all) is the participant.
     """
     speakers = list(dict.fromkeys(turn.speaker for turn in turns))
     declared = {name.casefold() for name in interviewers}
+    given = {name.casefold(): role for name, role in (known or {}).items()}
     roles: dict[str | None, Role] = {}
     for speaker in speakers:
         key = (speaker or "").casefold()
-        if key in declared or key in INTERVIEWER_LABELS:
-            roles[speaker] = Role.INTERVIEWER
-        elif key in PARTICIPANT_LABELS:
-            roles[speaker] = Role.PARTICIPANT
+        role = Role.INTERVIEWER if key in declared else given.get(key) or role_of_label(key)
+        if role is not None:
+            roles[speaker] = role
     unknown = [s for s in speakers if s not in roles]
     if not unknown:
         return roles

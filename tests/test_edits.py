@@ -210,7 +210,12 @@ def make_map(sources: dict[str, Source] | None = None) -> JourneyMap:
 
 
 def item_id(journey: JourneyMap, text: str) -> str:
-    return next(item.id for _, item in journey.items() if item.text == text)
+    """The item whose label is `text`, or which quotes it (labels drop a final full stop)."""
+    return next(
+        item.id
+        for _, item in journey.items()
+        if item.text == text or any(e.quote == text for e in item.evidence)
+    )
 
 
 SOURCES = make_sources()

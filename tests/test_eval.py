@@ -101,6 +101,11 @@ def test_runner_scores_the_offline_extractor(tiny_gold: Path) -> None:
     assert set(results["by_lane"]) >= {"touchpoint", "obstacle", "emotion"}
     assert "fr" in results["by_language"]
     assert "| overall |" in markdown_report(results)
+    for node in (results, results["splits"]["dev"]):  # findings figures per half
+        assert set(node["grouping"]) >= {"pairwise", "floor_singletons", "floor_one_per_cell"}
+        assert node["grouping"]["multi_participant"]["quotes"] > 0
+        assert {"f1", "random_floor_f1"} <= set(node["placement"]["lane"])
+    assert "grouping P / R / F1" in markdown_report(results)
 
 
 def test_cli_eval_compare_shows_differences(tmp_path: Path, tiny_gold: Path) -> None:

@@ -58,11 +58,13 @@ def test_build_through_the_chain_is_grounded_and_records_provenance(
     report = verify_map(journey_map, sources)
     assert report.ok and report.checked > 5
     provenance = journey_map.provenance
-    assert provenance.model == "scripted" and provenance.prompt_version == "extract-v1+repair-v1"
+    assert provenance.model == "scripted"
+    assert (provenance.prompt_version or "").startswith("extract-v1+repair-v1")
     assert provenance.token_usage is not None
     assert provenance.token_usage.input_tokens == server.input_tokens > 0
     assert provenance.parameters["structured_output"] == "json_schema"
-    assert len(server.requests) == 2  # one call per source, every stage and lane at once
+    extraction = [r for r in server.requests if "<findings>" not in str(r["messages"])]
+    assert len(extraction) == 2  # one call per source, every stage and lane at once
 
 
 def test_rebuild_costs_nothing_and_a_changed_source_costs_only_its_chunk(

@@ -28,7 +28,7 @@ def eval_run(
     """Build maps of the gold sources with a provider and score them (dev, test, all)."""
     if ctx.invoked_subcommand is not None:
         return
-    from evals.runner import f1_table, markdown_report, run_eval
+    from evals.runner import f1_table, grouping_table, markdown_report, run_eval
 
     flags: dict[str, Any] = {"model": model, "base_url": base_url}
     settings = Settings(**{key: value for key, value in flags.items() if value is not None})
@@ -39,6 +39,14 @@ def eval_run(
     for row in f1_table(results):
         table.add_row(*row)
     out.print(table)
+    grouping_rows = grouping_table(results)
+    if grouping_rows:
+        grouping = Table(title="findings: grouping (P / R / F1) beside its floors")
+        for column in ("grouping", "dev", "test", "all"):
+            grouping.add_column(column, justify="right" if column != "grouping" else "left")
+        for row in grouping_rows:
+            grouping.add_row(*row)
+        out.print(grouping)
     out.print(
         f"stage accuracy {results['stage_accuracy']:.1%}, lane accuracy "
         f"{results['lane_accuracy']:.1%}, duplicates {results['duplicate_rate']:.1%}, "

@@ -345,6 +345,12 @@ class LLMExtractor:
                 good.append((item, claim))
         return good, bad
 
+    def structured(
+        self, schema: type[BaseModel], messages: list[Any]
+    ) -> tuple[Any, list[dict[str, Any]] | None, str | None]:
+        """One structured answer {"items": […]} to `messages` (naming calls use it too)."""
+        return self._call(schema, messages)
+
     def _call(
         self, schema: type[BaseModel], messages: list[Any]
     ) -> tuple[Any, list[dict[str, Any]] | None, str | None]:

@@ -20,7 +20,9 @@ from assistant.evidence.claims import Claim, ground_claims
 from assistant.evidence.grounding import FUZZY_THRESHOLD
 from assistant.extract.llm import LLMExtractor
 from assistant.extract.offline import ExemplarBank, OfflineExtractor
-from assistant.mapping.synthesis import Vector, synthesize
+from assistant.mapping.findings import grouping_params
+from assistant.mapping.naming import label_findings
+from assistant.mapping.synthesis import Vector, synthesize_findings
 from assistant.model import (
     JourneyMap,
     Provenance,
@@ -113,8 +115,12 @@ def build_map(
     }
     step("synthesize")
     map_id = slugify(persona) if persona else OVERALL_MAP_ID
-    head = workspace.head(map_id)
+    grouping = grouping_params(embedder.name, embedder.duplicate_threshold)
+    filled, members = synthesize_findings(stages, grounded, claim_vectors, grouping)
     info = extracted.provenance
+    if llm is not None:
+        filled = label_findings(llm, filled, members, language, info)
+    head = workspace.head(map_id)
     changed = sources_change(started_on, workspace.load_manifest())  # while extracting
     journey_map = JourneyMap(
         id=map_id,
@@ -122,7 +128,7 @@ def build_map(
         language=language,
         persona=persona,
         revision=(head or 0) + 1,
-        stages=synthesize(stages, grounded, claim_vectors, embedder.duplicate_threshold),
+        stages=filled,
         ungrounded=extracted.ungrounded + ungrounded,
         sources=[source.ref() for source in sources],
         provenance=Provenance(
@@ -135,6 +141,9 @@ def build_map(
             parameters={
                 "fuzzy_threshold": FUZZY_THRESHOLD,
                 "duplicate_threshold": embedder.duplicate_threshold,
+                "finding_threshold": grouping.threshold,
+                "finding_merge_threshold": grouping.merge_threshold,
+                "finding_keyword_weight": grouping.keyword_weight,
                 **info.get("parameters", {}),
             },
             token_usage=info.get("token_usage"),

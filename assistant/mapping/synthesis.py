@@ -1,20 +1,28 @@
-"""Grounded claims from many sources → the items of a map. Pure, given the claims' vectors.
+"""Grounded claims from many sources → the findings of a map. Pure, given the claims' vectors.
 
-Within one stage and lane, claims saying the same thing are merged into one item that keeps all
-their evidence: claims that share a key (a touchpoint id) always merge; others merge when their
-cosine to a cluster's centroid reaches the embedder's duplicate threshold. Each claim is compared
-with the current centroids only — O(claims × clusters), never all pairs.
+Within one stage and lane, claims saying the same thing become one finding that keeps all their
+evidence (`assistant.mapping.findings`: embeddings and rare shared words, near-linear); its text
+is a short label (`assistant.mapping.labels`), not its first quote. Findings are ranked by
+independent participants, then quotes: recurring findings first, singletons after.
 """
 
 from __future__ import annotations
 
+import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 
-from assistant.evidence.claims import GroundedClaim
+from assistant.evidence.claims import Claim, GroundedClaim
+from assistant.mapping.findings import (
+    Cluster,
+    GroupingParams,
+    KeywordSpace,
+    Vector,
+    cosines,
+    group_claims,
+)
+from assistant.mapping.labels import LABEL_MAX, clean, finding_label
 from assistant.model import (
     CUSTOMER_LANES,
     Evidence,
@@ -25,83 +33,36 @@ from assistant.model import (
     unnumbered,
 )
 
-Vector = np.ndarray[Any, np.dtype[np.float32]]
-Centroid = np.ndarray[Any, np.dtype[np.float64]]
+__all__ = [
+    "GroupingParams",
+    "Vector",
+    "stage_valence",
+    "support_of",
+    "synthesize",
+    "synthesize_findings",
+]
 
-
-@dataclass
-class Cluster:
-    members: list[GroundedClaim] = field(default_factory=list)
-    vectors: list[Vector] = field(default_factory=list)
-
-    @property
-    def centroid(self) -> Centroid | None:
-        if not self.vectors:
-            return None
-        mean: Centroid = np.mean(np.vstack(self.vectors).astype(np.float64), axis=0)
-        norm = float(np.linalg.norm(mean))
-        return mean / norm if norm else mean
-
-
-def cluster_claims(
-    claims: Sequence[GroundedClaim],
-    vectors: Mapping[int, Vector],
-    threshold: float,
-) -> list[Cluster]:
-    """Greedy single pass in a stable order: each claim joins the nearest centroid ≥ threshold."""
-    keyed: dict[str, Cluster] = {}
-    clusters: list[Cluster] = []
-    centroids: list[Centroid] = []
-    for index, grounded in enumerate(claims):
-        key = grounded.claim.key
-        if key is not None:
-            keyed.setdefault(key, Cluster()).members.append(grounded)
-            continue
-        vector = vectors.get(index)
-        best = -1
-        if vector is not None and centroids:
-            similarities = _cosines(np.vstack(centroids), vector)
-            candidate = int(np.argmax(similarities))
-            if similarities[candidate] >= threshold:
-                best = candidate
-        if best < 0:
-            clusters.append(Cluster())
-            centroids.append(
-                vector.astype(np.float64) if vector is not None else np.zeros(1, np.float64)
-            )
-            best = len(clusters) - 1
-        clusters[best].members.append(grounded)
-        if vector is not None:
-            clusters[best].vectors.append(vector)
-            centroid = clusters[best].centroid
-            if centroid is not None:
-                centroids[best] = centroid
-    return list(keyed.values()) + clusters
+CONFIDENCE_DECAY = 0.6
+"""Each further independent participant keeps 60 % of the remaining doubt."""
 
 
 def representative(cluster: Cluster) -> GroundedClaim:
-    """The member closest to the cluster's centroid (the most typical wording)."""
+    """The member closest to the finding's centroid (the most typical wording)."""
     centroid = cluster.centroid
     if centroid is None or len(cluster.vectors) != len(cluster.members):
         return max(cluster.members, key=lambda g: g.claim.score)
-    scores = _cosines(np.vstack(cluster.vectors), centroid)
-    return cluster.members[int(np.argmax(scores))]  # ties (any 2-member cluster): the first
-
-
-def _cosines(rows: Any, vector: Any) -> Centroid:
-    """Cosines in float64, rounded to 1e-6: float32 dot products differ in their last bits
-    between CPUs' BLAS kernels, and a tie (both members of a pair are equally close to their
-    centroid) must break the same way on every machine: to the first."""
-    scores: Centroid = np.round(rows.astype(np.float64) @ vector.astype(np.float64), 6)
-    return scores
+    scores = cosines(np.vstack(cluster.vectors), centroid)
+    return cluster.members[int(np.argmax(scores))]  # ties (any 2-member finding): the first
 
 
 def support_of(evidence: Sequence[Evidence]) -> Support:
-    """Quotes; distinct sources; distinct participants, a participant being a (source, speaker)."""
+    """Quotes; distinct sources; distinct participants, a participant being a (source, speaker);
+    the kinds of source they come from."""
     return Support(
         quotes=len(evidence),
         sources=len({e.source_id for e in evidence}),
         participants=len({(e.source_id, e.speaker) for e in evidence}),
+        source_kinds=sorted({e.source_kind for e in evidence if e.source_kind is not None}),
     )
 
 
@@ -116,68 +77,132 @@ def _dedupe(evidence: Sequence[Evidence]) -> list[Evidence]:
     return out
 
 
-def build_item(item_id: str, cluster: Cluster) -> Item:
+def label_of(cluster: Cluster, space: KeywordSpace) -> str:
+    """A touchpoint's canonical name; a model's own short text (LLM claims), cleaned; else the
+    extractive label of the most central claim."""
+    head = representative(cluster).claim
+    quotes = [member.evidence.quote for member in cluster.members]
+    if head.key is not None:
+        return head.text
+    if unnumbered(head.text).strip() != unnumbered(head.quote).strip():
+        written = clean(head.text)
+        if written and len(written) <= LABEL_MAX and written not in quotes:
+            return written
+    others = [m.claim.quote for m in cluster.members if m.claim is not head]
+    return finding_label(head.quote, others, space, quotes)
+
+
+def build_item(item_id: str, cluster: Cluster, space: KeywordSpace | None = None) -> Item:
     head = representative(cluster).claim
     evidence = _dedupe([member.evidence for member in cluster.members])
     valences = [m.claim.valence for m in cluster.members if m.claim.valence is not None]
-    valence = (
-        round(sum(valences) / len(valences)) if valences and head.lane == Lane.EMOTION else None
-    )
+    emotion = head.lane == Lane.EMOTION and bool(valences)
+    support = support_of(evidence)
     scores = [member.claim.score for member in cluster.members]
+    base = sum(scores) / len(scores)
+    space = space or KeywordSpace(m.claim.quote for m in cluster.members)
     return Item(
         id=item_id,
         lane=head.lane,
-        text=head.text,
-        valence=valence,
-        support=support_of(evidence),
+        text=label_of(cluster, space),
+        valence=round(statistics.fmean(valences)) if emotion else None,
+        valence_spread=round(statistics.pstdev(valences), 2)
+        if emotion and len(valences) > 1
+        else None,
+        support=support,
         evidence=evidence,
-        confidence=round(min(1.0, sum(scores) / len(scores) + 0.1 * (len(scores) - 1)), 2),
+        confidence=round(
+            min(1.0, 1 - (1 - base) * CONFIDENCE_DECAY ** max(0, support.participants - 1)), 2
+        ),
     )
 
 
 def stage_valence(items: Sequence[Item]) -> float | None:
-    """Mean valence of a stage's emotion items, weighted by their number of quotes."""
-    weighted = [
-        (item.valence, item.support.quotes)
-        for item in items
-        if item.lane == Lane.EMOTION and item.valence is not None
-    ]
-    total = sum(weight for _, weight in weighted)
-    if not total:
+    """A stage's emotion, one voice per participant: each participant's mean over the emotion
+    findings quoting them, then the mean over participants (a talkative participant quoted ten
+    times weighs as much as one quoted once)."""
+    by_participant: dict[tuple[str, str | None], list[int]] = {}
+    for item in items:
+        if item.lane != Lane.EMOTION or item.valence is None:
+            continue
+        for participant in {(e.source_id, e.speaker) for e in item.evidence}:
+            by_participant.setdefault(participant, []).append(item.valence)
+    if not by_participant:
         return None
-    return round(sum(value * weight for value, weight in weighted) / total, 2)
+    return round(statistics.fmean(statistics.fmean(v) for v in by_participant.values()), 2)
+
+
+def _tone(claim: Claim) -> int:
+    """Emotions of opposite signs are never one finding, however alike their words."""
+    if claim.lane != Lane.EMOTION or not claim.valence:
+        return 0
+    return 1 if claim.valence > 0 else -1
+
+
+def rank_key(item: Item) -> tuple[int, int, int, str]:
+    """Recurring findings first (independent participants, then quotes, then sources)."""
+    return (
+        -item.support.participants,
+        -item.support.quotes,
+        -item.support.sources,
+        unnumbered(item.text),
+    )
 
 
 def synthesize(
     stages: Sequence[Stage],
     grounded: Sequence[GroundedClaim],
     vectors: Mapping[int, Vector],
-    threshold: float,
+    threshold: float | GroupingParams,
 ) -> list[Stage]:
-    """Fill `stages` with merged items. `vectors[i]` is the vector of `grounded[i]`.
+    """Fill `stages` with findings. `vectors[i]` is the vector of `grounded[i]`; a bare float
+    `threshold` groups by the embedding alone at that cosine (no keywords, no second pass).
 
-    Items are ordered by lane, then by support; ids run I1, I2… across the map in that order.
+    Findings are ordered by lane, then by support; ids run I1, I2… across the map in that order.
     """
-    groups: dict[tuple[str, Lane], list[int]] = {}
+    return synthesize_findings(stages, grounded, vectors, threshold)[0]
+
+
+def synthesize_findings(
+    stages: Sequence[Stage],
+    grounded: Sequence[GroundedClaim],
+    vectors: Mapping[int, Vector],
+    threshold: float | GroupingParams,
+) -> tuple[list[Stage], dict[str, list[Claim]]]:
+    """`synthesize`, and each finding's claims by item id (what a naming call may see)."""
+    params = (
+        threshold
+        if isinstance(threshold, GroupingParams)
+        else GroupingParams(threshold, float("inf"), 0.0)
+    )
+    space = KeywordSpace(member.claim.quote for member in grounded)
+    groups: dict[tuple[str, Lane, int], list[int]] = {}
     for index, member in enumerate(grounded):
-        groups.setdefault((member.claim.stage_id, member.claim.lane), []).append(index)
+        claim = member.claim
+        groups.setdefault((claim.stage_id, claim.lane, _tone(claim)), []).append(index)
     next_id = 1
     filled: list[Stage] = []
+    members: dict[str, list[Claim]] = {}
     for stage in sorted(stages, key=lambda s: s.order):
         items: list[Item] = []
         for lane in CUSTOMER_LANES:
-            indices = groups.get((stage.id, lane), [])
-            clusters = cluster_claims(
-                [grounded[i] for i in indices],
-                {position: vectors[i] for position, i in enumerate(indices) if i in vectors},
-                threshold,
+            clusters: list[Cluster] = []
+            for tone in (-1, 0, 1):
+                indices = groups.get((stage.id, lane, tone), [])
+                clusters += group_claims(
+                    [grounded[i] for i in indices],
+                    {position: vectors[i] for position, i in enumerate(indices) if i in vectors},
+                    params,
+                    space,
+                )
+            built = sorted(
+                ((build_item("_", c, space), c) for c in clusters),
+                key=lambda pair: rank_key(pair[0]),
             )
-            lane_items = [build_item("_", cluster) for cluster in clusters]
-            lane_items.sort(
-                key=lambda it: (-it.support.quotes, -it.support.sources, unnumbered(it.text))
-            )
-            for item in lane_items:
-                items.append(item.model_copy(update={"id": f"I{next_id}"}))
+            for item, cluster in built:
+                item_id = f"I{next_id}"
+                items.append(item.model_copy(update={"id": item_id}))
+                members[item_id] = [m.claim for m in cluster.members]
                 next_id += 1
         filled.append(stage.model_copy(update={"items": items, "valence": stage_valence(items)}))
-    return filled
+    return filled, members

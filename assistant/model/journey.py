@@ -76,9 +76,14 @@ class Evidence(StrictModel):
 
 
 class Support(StrictModel):
+    """How much evidence a finding has: a participant is a (source, speaker)."""
+
     quotes: int = Field(default=0, ge=0)
     sources: int = Field(default=0, ge=0)
     participants: int = Field(default=0, ge=0)
+    source_kinds: list[SourceKind] = Field(
+        default_factory=list, description="Kinds of source the quotes come from"
+    )
 
 
 class Item(StrictModel):
@@ -88,6 +93,11 @@ class Item(StrictModel):
     status: ItemStatus = ItemStatus.PROPOSED
     valence: int | None = Field(
         default=None, ge=-2, le=2, description="-2 very negative … +2 very positive (emotions)"
+    )
+    valence_spread: float | None = Field(
+        default=None,
+        ge=0.0,
+        description="Standard deviation of the valences of an emotion finding's quotes",
     )
     support: Support = Field(default_factory=Support)
     evidence: list[Evidence] = Field(default_factory=list)

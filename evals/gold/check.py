@@ -11,8 +11,11 @@ Checks
   (never interviewer speech); for CSV rows, of that row's review text;
 - valence: an integer in −2..2 for emotions, null for every other lane;
 - split.json: every source in exactly one half, no unknown ids;
-- coverage: all 7 lanes and all 5 stages present in each language.
-Then prints counts per lane, stage, language, domain, kind and split.
+- coverage: all 7 lanes and all 5 stages present in each language;
+- themes (optional `theme`, GUIDE.md "Themes: the same finding across sources"): a lowercase
+  ascii-with-dashes slug shared by at least two items, all in one stage, one lane and one domain
+  (brand), each from a different source.
+Then prints counts per lane, stage, language, domain, kind and split, and the theme counts.
 """
 
 from __future__ import annotations
@@ -172,8 +175,8 @@ def check_items(sources: dict[str, Source], errors: list[str]) -> list[dict[str,
             errors.append(f"{where}: invalid JSON ({exc})")
             continue
         keys = {"id", "source", "stage", "lane", "text", "quotes", "valence"}
-        if set(item) != keys:
-            errors.append(f"{where}: keys {sorted(item)} != {sorted(keys)}")
+        if not keys <= set(item) <= keys | {"theme"}:
+            errors.append(f"{where}: keys {sorted(item)} != {sorted(keys)} (+ optional theme)")
             continue
         iid = item["id"]
         where = f"{iid} ({where})"
@@ -211,6 +214,11 @@ def check_items(sources: dict[str, Source], errors: list[str]) -> list[dict[str,
                 )
         elif valence is not None:
             errors.append(f"{where}: valence must be null outside the emotion lane")
+        theme = item.get("theme")
+        if "theme" in item and (
+            not isinstance(theme, str) or len(theme) > 60 or not ID_RE.match(theme)
+        ):
+            errors.append(f"{where}: theme must be a lowercase-ascii-with-dashes slug: {theme!r}")
         items.append(item)
     return items
 
@@ -233,6 +241,46 @@ def check_split(sources: dict[str, Source], errors: list[str]) -> dict[str, str]
     return half_of
 
 
+def check_themes(
+    items: list[dict[str, Any]], sources: dict[str, Source], errors: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Items by theme; a theme is one finding of one stage x lane, said by several sources."""
+    themes: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for item in items:
+        if isinstance(item.get("theme"), str):
+            themes[item["theme"]].append(item)
+    for theme, members in sorted(themes.items()):
+        ids = ", ".join(m["id"] for m in members)
+        if len(members) < 2:
+            errors.append(f"theme {theme}: one item only ({ids}); leave `theme` out instead")
+        for key in ("stage", "lane"):
+            if len({m[key] for m in members}) > 1:
+                errors.append(f"theme {theme}: items in different {key}s ({ids})")
+        if len({sources[m["source"]].domain for m in members}) > 1:
+            errors.append(f"theme {theme}: items of both brands (domains) ({ids})")
+        by_source = Counter(m["source"] for m in members)
+        for sid, n in by_source.items():
+            if n > 1:
+                errors.append(f"theme {theme}: {n} items of {sid}; a theme joins sources")
+    return dict(themes)
+
+
+def theme_stats(themes: dict[str, list[dict[str, Any]]], half_of: dict[str, str]) -> None:
+    """Themes with >= 2 sources and their items, in all and inside each half."""
+    print("\nthemes (the same finding in >= 2 sources; pairs = same-theme item pairs)")
+    print("".ljust(10) + "".join(c.rjust(14) for c in ("themes", "items", "pairs")))
+    for half in ("all", "dev", "test"):
+        counts = [
+            len(kept)
+            for members in themes.values()
+            if len(kept := [m for m in members if half in ("all", half_of.get(m["source"]))]) >= 2
+        ]
+        row = (len(counts), sum(counts), sum(n * (n - 1) // 2 for n in counts))
+        print(half.ljust(10) + "".join(str(v).rjust(14) for v in row))
+    spanning = sum(len({half_of.get(m["source"]) for m in ms}) > 1 for ms in themes.values())
+    print(f"themes with items in both halves: {spanning}")
+
+
 def table(title: str, rows: dict[str, Counter[str]], columns: list[str]) -> None:
     width = max(len(r) for r in rows) + 2
     print(f"\n{title}")
@@ -247,6 +295,7 @@ def main() -> int:
     sources = load_sources(errors)
     items = check_items(sources, errors)
     half_of = check_split(sources, errors)
+    themes = check_themes(items, sources, errors)
 
     per_source = Counter(item["source"] for item in items)
     for sid, source in sources.items():
@@ -315,6 +364,7 @@ def main() -> int:
     table("stage x lane", matrix, list(LANES))
     valences = Counter(i["valence"] for i in items if i["lane"] == "emotion")
     print("\nemotion valences: " + "  ".join(f"{v:+d}: {valences[v]}" for v in range(-2, 3)))
+    theme_stats(themes, half_of)
 
     for warning in warnings:
         print(f"WARNING {warning}")

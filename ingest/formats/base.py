@@ -16,6 +16,7 @@ import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 
+from assistant.model import Role
 from ingest.transcript import Turn
 
 # Control characters that extraction (PDF, Word) can leave in a text; \t and \n are kept.
@@ -33,11 +34,13 @@ class FormatError(Exception):
 
 @dataclass(frozen=True)
 class ParsedText:
-    """A transcript-like document: `turns` are spans of `text` (speech only, no labels)."""
+    """A transcript-like document: `turns` are spans of `text` (speech only, no labels);
+    `roles` are the roles the file itself gives its speakers (a TEI header), if any."""
 
     text: str
     turns: list[Turn]
     metadata: dict[str, str] = field(default_factory=dict)
+    roles: dict[str, Role] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -110,8 +113,18 @@ class TextBuilder:
             if keep_anonymous or t.speaker is not None
         )
 
-    def build(self, metadata: dict[str, str] | None = None) -> ParsedText:
-        return ParsedText("".join(self._parts), list(self.turns), dict(metadata or {}))
+    def add_text(self, text: str) -> None:
+        """Text that is no one's speech (a title, a note), on its own lines."""
+        if text.strip():
+            self._newline()
+            self._write(clean_text(text).strip())
+
+    def build(
+        self, metadata: dict[str, str] | None = None, roles: dict[str, Role] | None = None
+    ) -> ParsedText:
+        return ParsedText(
+            "".join(self._parts), list(self.turns), dict(metadata or {}), dict(roles or {})
+        )
 
 
 # An Office file is a ZIP: refuse one that would unpack to more than this (a "zip bomb").

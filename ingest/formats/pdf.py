@@ -2,17 +2,25 @@
 `ingest.formats.text`). Scans without a text layer are refused (no OCR), so are PDFs that need
 a password to open. PDFs protected by an owner password only (printing or copying restricted)
 open with the empty user password, as in any viewer.
+
+Page furniture goes before the text is read: a page number (`3`, `- 3 -`, `Page 3 of 12`) as
+the first or last line of its page, and a first or last line that comes back on most pages
+(a running header or footer, whatever page number it carries). Line-numbered exports are then
+recognised by `ingest.formats.line_numbered`.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+import re
+from collections import Counter
 
 from pypdf import PdfReader
 from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError, PyPdfError
 
 from ingest.formats.base import FormatError, ParsedText, clean_text
+from ingest.formats.line_numbered import PAGE_MARK as _PAGE_MARK
 from ingest.formats.text import parse_text
 
 NO_TEXT_LAYER = "no text layer: OCR is not supported, export the transcript as text"
@@ -29,15 +37,45 @@ def parse_pdf(data: bytes) -> ParsedText:
         pages = _page_texts(data)
     finally:
         pypdf_logger.setLevel(level)
+    pages, dropped = drop_page_furniture([clean_text(page) for page in pages])
     text = clean_text("\n".join(page.rstrip() for page in pages))
     if not any(char.isalnum() for char in text):
         raise FormatError(NO_TEXT_LAYER, HINT)
     parsed = parse_text(text.strip("\n"))
     shape = parsed.metadata.get("format")
     kind = f"pdf ({shape})" if shape else "pdf"
-    return ParsedText(
-        parsed.text, parsed.turns, parsed.metadata | {"format": kind, "pages": str(len(pages))}
-    )
+    metadata = parsed.metadata | {"format": kind, "pages": str(len(pages))}
+    if dropped:
+        metadata["page_furniture"] = f"{dropped} page number, header or footer lines removed"
+    return ParsedText(parsed.text, parsed.turns, metadata, parsed.roles)
+
+
+def drop_page_furniture(pages: list[str]) -> tuple[list[str], int]:
+    """Pages without their page numbers and running headers / footers; how many lines went."""
+    split = [page.split("\n") for page in pages]
+    edges: list[list[int]] = []  # per page: indexes of its first and last non-blank lines
+    for lines in split:
+        filled = [i for i, line in enumerate(lines) if line.strip()]
+        edges.append(sorted({*filled[:1], *filled[-1:]}))
+    forms = Counter(_form(split[p][i]) for p, indexes in enumerate(edges) for i in set(indexes))
+    repeated = {
+        form
+        for form, count in forms.items()
+        if len(pages) >= 2 and len(form) >= 4 and (count >= 3 or count >= len(pages))
+    }
+    dropped = 0
+    for number, (lines, indexes) in enumerate(zip(split, edges, strict=True), start=1):
+        for i in indexes:
+            line = lines[i].strip()
+            bare = line.isdigit() and int(line) == number
+            if bare or _PAGE_MARK.match(line) or _form(line) in repeated:
+                lines[i] = ""
+                dropped += 1
+    return ["\n".join(lines) for lines in split], dropped
+
+
+def _form(line: str) -> str:
+    return " ".join(re.sub(r"\d+", "#", line).casefold().split())
 
 
 def _page_texts(data: bytes) -> list[str]:

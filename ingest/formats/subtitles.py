@@ -28,7 +28,7 @@ _SENTENCE_END = re.compile(r"[.!?…][\"'»”)\]]*$")
 
 @dataclass(frozen=True)
 class Cue:
-    seconds: float
+    seconds: float | None
     text: str
     voice: str | None = None
 
@@ -43,7 +43,7 @@ def parse_vtt(text: str) -> ParsedText:
     except Exception as error:  # the library's parser on arbitrary input
         raise FormatError(f"malformed WebVTT ({type(error).__name__}: {error})", _HINT) from None
     cues = [Cue(c.start_time.in_milliseconds() / 1000, c.text, c.voice) for c in captions]
-    return _merge(cues, "webvtt")
+    return merge_cues(cues, "webvtt")
 
 
 def parse_srt(text: str) -> ParsedText:
@@ -59,16 +59,17 @@ def parse_srt(text: str) -> ParsedText:
     except Exception as error:
         raise FormatError(f"malformed SubRip ({type(error).__name__}: {error})", _HINT) from None
     cues = [Cue(item.start.ordinal / 1000, item.text_without_tags) for item in items]
-    return _merge(cues, "srt")
+    return merge_cues(cues, "srt")
 
 
 _HINT = "re-export the captions from the meeting tool, or export the transcript as .txt or .docx"
 
 
-def _merge(cues: list[Cue], kind: str) -> ParsedText:
+def merge_cues(cues: list[Cue], kind: str) -> ParsedText:
+    """Consecutive cues of one speaker as one turn (also for JSON transcripts' utterances)."""
     if not any(cue.text.strip() for cue in cues):
         raise FormatError("no captions with text in the file", _HINT)
-    merged: list[tuple[str | None, float, list[str]]] = []
+    merged: list[tuple[str | None, float | None, list[str]]] = []
     speaker: str | None = None
     for cue in cues:
         body = one_line(cue.text)
@@ -91,7 +92,8 @@ def _merge(cues: list[Cue], kind: str) -> ParsedText:
             merged.append((speaker, cue.seconds, [body]))
     builder = TextBuilder()
     for name, seconds, bodies in merged:
-        builder.add_turn(name, " ".join(bodies), seconds_to_timestamp(seconds))
+        stamp = seconds_to_timestamp(seconds) if seconds is not None else None
+        builder.add_turn(name, " ".join(bodies), stamp)
     return builder.build({"format": kind})
 
 

@@ -27,7 +27,7 @@ _LATIN = {b"iso-8859-1", b"iso8859-1", b"latin-1", b"latin1", b"iso-8859-15", b"
 
 
 def parse_trs(data: bytes) -> ParsedText:
-    root = _parse(data)
+    root = parse_xml(data)
     if root.tag != "Trans":
         raise FormatError(
             f"this XML is not a Transcriber file (root <{root.tag}>, not <Trans>)", HINT
@@ -50,7 +50,8 @@ def parse_trs(data: bytes) -> ParsedText:
     return parsed
 
 
-def _parse(data: bytes) -> Element:
+def parse_xml(data: bytes, hint: str = HINT) -> Element:
+    """The root of an XML file, safely (defusedxml), honouring or repairing its prolog."""
     if not data.strip():
         raise FormatError("the file is empty", "check the export, then ingest again")
     prolog = _PROLOG.match(data)
@@ -63,23 +64,23 @@ def _parse(data: bytes) -> Element:
     try:
         return SafeET.fromstring(data)
     except DefusedXmlException as error:
-        raise FormatError(f"unsafe XML refused ({type(error).__name__})", HINT) from None
+        raise FormatError(f"unsafe XML refused ({type(error).__name__})", hint) from None
     except ParseError as error:
         if "encoding" in str(error) or "invalid token" in str(error):
-            return _parse_legacy(data)
-        raise FormatError(f"malformed XML ({error})", HINT) from None
+            return _parse_legacy(data, hint)
+        raise FormatError(f"malformed XML ({error})", hint) from None
     except Exception as error:
-        raise FormatError(f"malformed XML ({type(error).__name__}: {error})", HINT) from None
+        raise FormatError(f"malformed XML ({type(error).__name__}: {error})", hint) from None
 
 
-def _parse_legacy(data: bytes) -> Element:
+def _parse_legacy(data: bytes, hint: str) -> Element:
     """Bytes that do not match the declared encoding: decode them as any text file."""
     text = decode_text(data).text
     text = re.sub(r"^\s*<\?xml[^>]*\?>", "", text)
     try:
         return SafeET.fromstring(text)
     except (ParseError, DefusedXmlException, ValueError) as error:
-        raise FormatError(f"malformed XML ({error})", HINT) from None
+        raise FormatError(f"malformed XML ({error})", hint) from None
 
 
 def _speech_by_speaker(turn: Element, speakers: int) -> list[tuple[int, str]]:

@@ -1,7 +1,8 @@
 """What tells a person's name from a brand, a place or a common word: patterns and word lists.
 
 Known first names come from Faker's person providers (MIT, a PyPI package: data only, nothing
-generated); brands and channels (`DEFAULT_ALLOW`) are evidence, never names.
+generated); brands and channels (`DEFAULT_ALLOW`, most of it from `keep`'s data file) and English
+loanwords (`LOANWORDS`) are evidence, never names.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import importlib
 import re
 from functools import lru_cache
 
+from ingest.redact.keep import bundled_brands, bundled_loanwords
 from ingest.redact.rules import _L, _U
 from ingest.redact.vault import fold
 
@@ -47,6 +49,8 @@ _REL_FR = (
 _REL_EN = (
     r"(?:my|our|his|her|their|your|a|the|this|with)\s+"
     r"(?:little\s+|big\s+|older\s+|younger\s+|best\s+|new\s+|lovely\s+|other\s+)?"
+    r"(?:(?:delivery|customer service|customer support|sales|store|shop|support|service|floor|"
+    r"duty|account|branch|returns|repairs|billing|night|bank)\s+)?"
     r"(?:sister|brother|mother|mum|mom|dad|father|husband|wife|partner|boyfriend|girlfriend|"
     r"friend|mate|colleague|coworker|co-worker|neighbour|neighbor|cousin|daughter|son|aunt|uncle|"
     r"niece|nephew|boss|manager|flatmate|roommate|grandma|grandmother|grandpa|grandfather|nan|"
@@ -59,9 +63,21 @@ _REL_EN = (
     r",?\s+"
 )
 
+# Cues that introduce a person by name: « un certain Fabrice », "someone called Raj".
+_NAMED_FR = (
+    r"(?:un\s+certain|une\s+certaine|qui\s+s['’]appel(?:le|ait)|(?:pré)?nommée?|"
+    r"s['’]appel(?:le|ait)|demandez|demander)\s+"
+)
+_NAMED_EN = (
+    r"(?:called|named|name\s+is|name\s+was|ask(?:ed)?\s+for|asking\s+for|shout-?out\s+to|"
+    r"(?:spoke|speak|spoken|talked|chatted)\s+(?:to|with))\s+"
+)
+# French fillers that open English names: "Ben" is a name in English.
+_FRENCH_FILLERS = frozenset({"ben", "bah", "bon", "euh", "hum", "genre"})
+
 # Capitalised words that are never names on their own (sentence starters, months, days…).
 _COMMON_CAPS = {
-    w.casefold()
+    fold(w)
     for w in (
         "I Je J Il Elle On Nous Vous Ils Elles Le La Les Un Une Des Et Mais Ou Donc Or Ni Car Ce "
         "Cette Ces Mon Ma Mes Son Sa Ses Quand Puis Alors Bref Enfin Oui Non Bonjour Merci Ok "
@@ -81,10 +97,19 @@ _COMMON_CAPS = {
         "Monsieur Madame Mademoiselle Mme Mlle Mr Mrs Ms Miss Dr Prof Sir Lady Lord"
     ).split()
 }
+# Greetings and thanks the NER glues to the name that follows (« Bonjour Léa », "Hi Emma").
+_GREETINGS = {
+    fold(w)
+    for w in (
+        "Bonjour Bonsoir Salut Coucou Merci Re Allô Allo Bienvenue Bravo Cher Chère Chers Chères "
+        "Hello Hi Hey Dear Thanks Thank Welcome Morning Evening Afternoon Good Bye Goodbye Ciao "
+        "Yo Okay Ok Oui Non Yes No Alors Voilà Bon Ben Bah Euh"
+    ).split()
+}
 # Words that are ambiguous only at the start of a sentence ("Will you…", "Rose gold…"): kept as
 # names mid-sentence when capitalised, where they are nearly always names.
 _SENTENCE_INITIAL_ONLY = {
-    w.casefold()
+    fold(w)
     for w in (
         "Will Hope Grant Mark Bill Sue Pat Art Guy Joy Faith Dawn Summer Chase Hunter Page Rich "
         "Amber Crystal Ruby Pearl Jade Sky Storm Rose Olive Grace Iris Violet Lily Daisy "
@@ -94,19 +119,21 @@ _SENTENCE_INITIAL_ONLY = {
 }
 # Names of places that are also first names: a person only with other evidence.
 _PLACES = {
-    w.casefold()
+    fold(w)
     for w in (
         "Paris Lyon Nice Florence Victoria Lourdes Sydney Austin Orlando Charlotte Georgia "
         "Virginia Adelaide Chelsea Savannah Madison Phoenix Dallas Houston Denver Jackson "
         "Lincoln Brooklyn Camden Kensington Orléans Valence Vienne Alexandrie Sienne Jersey "
         "Devon Kent Troy Tours Laval Angers Nancy Montana Dakota Carolina Regina Lorraine "
         "Normandie Bretagne Provence Albi Agen Rennes Nantes Lille Caen Rouen Brest Reims "
+        "France Jordan Chad Israel India Kenya Sierra Siena Dakota Savoie Maurice Lorient "
         "London Londres Manchester Bristol Dublin Boston Chicago Seattle Toronto Montréal Québec"
     ).split()
 }
 # Brands and services common in journey research: never a name (extend per workspace with
-# allow_terms=…). « Atelier Brun » stays, « Sophie » does not.
-DEFAULT_ALLOW = (
+# allow_terms=…, read from <workspace>/keep-names.txt). « Atelier Brun » stays, « Sophie » does
+# not. The bulk of the list is data: `keep.bundled_brands()` (data/keep_names.json).
+_LEGACY_ALLOW = (
     "Instagram",
     "Facebook",
     "TikTok",
@@ -161,9 +188,11 @@ DEFAULT_ALLOW = (
     "Siri",
     "Alexa",
 )
+DEFAULT_ALLOW = tuple(dict.fromkeys((*_LEGACY_ALLOW, *bundled_brands())))
+LOANWORDS = bundled_loanwords()
 # First words of organisation names (« Atelier Brun », "Maison Rose"): the name is not a person.
 _ORG_HEADS = {
-    w.casefold()
+    fold(w)
     for w in (
         "Atelier Maison Boutique Studio Café Cafe Librairie Pharmacie Garage Hôtel Hotel "
         "Restaurant Chez Galerie Société Groupe Banque Bank Agence Cabinet Clinique Institut "
@@ -174,8 +203,17 @@ _ORG_HEADS = {
         "Opaline Lumen"
     ).split()
 }
+# Colours opening a product's name (« Bleu Océan », "Forest Green"): with a second word, not a
+# person; alone, « Mme Blanc » stays a name.
+_COLOUR_HEADS = {
+    fold(w)
+    for w in (
+        "Bleu Vert Rouge Noir Blanc Gris Jaune Beige Marron Orange Ocre Bordeaux Kaki Turquoise "
+        "Blue Green Red Black White Grey Gray Yellow Brown Navy Ocean Forest Sand Stone Midnight"
+    ).split()
+}
 _ORG_TAILS = {
-    w.casefold()
+    fold(w)
     for w in (
         "SA SAS SARL Ltd Inc LLC GmbH Co Company Group Groupe Store Shop Studio Lab Labs Café "
         "Cafe Bistro Home Design Paris London Bank Banque Market Pharma Express Box Club"
@@ -207,6 +245,29 @@ def first_names() -> frozenset[str]:
         "pl_PL",
         "ar_AA",
         "tr_TR",
+        # the names of the people British, Irish and French shops serve (Latin script only)
+        "fr_QC",
+        "ga_IE",
+        "en_KE",
+        "en_NG",
+        "en_PK",
+        "yo_NG",
+        "ig_NG",
+        "ha_NG",
+        "tw_GH",
+        "zu_ZA",
+        "sw",
+        "pt_BR",
+        "es_MX",
+        "ro_RO",
+        "cs_CZ",
+        "sk_SK",
+        "hr_HR",
+        "hu_HU",
+        "da_DK",
+        "sv_SE",
+        "no_NO",
+        "fi_FI",
     ):
         try:
             provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
@@ -215,7 +276,8 @@ def first_names() -> frozenset[str]:
         for attribute in ("first_names", "first_names_male", "first_names_female"):
             names.update(str(n) for n in getattr(provider, attribute, ()))
     names.update(_DIMINUTIVES)
-    return frozenset(fold(n) for n in names if n[:1].isupper() and len(n) > 1)
+    latin = re.compile(r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]+")
+    return frozenset(fold(n) for n in names if latin.fullmatch(n)) - _NOT_NAMES
 
 
 # Short forms the Faker lists lack.
@@ -223,5 +285,19 @@ _DIMINUTIVES = (
     "Will Bill Bob Rob Ben Tom Sam Matt Dan Nick Pat Sue Kate Liz Beth Meg Jen Jess Becky Abby "
     "Tony Andy Chris Mike Steve Joe Jim Jimmy Ted Ed Al Alex Max Charlie Freddie Harry Ollie Alfie "
     "Jo Jon Rick Ricky Vicky Nat Ron Greg Phil Ray Gabi Lulu Mimi Nico Manu Seb Flo Caro Steph "
-    "Alex Fred Jojo Bea Zoé Théo Léo Timothée Maxime Nolwenn Gwen Yanis Ilyes Inaya Aya Lina"
+    "Alex Fred Jojo Bea Zoé Théo Léo Timothée Maxime Nolwenn Gwen Yanis Ilyes Inaya Aya Lina "
+    # romanised names the Faker lists write in their own script (Greek, Cyrillic, Devanagari…)
+    "Priyanka Raj Rajesh Ravi Anil Sunil Deepak Pooja Neha Anjali Arjun Rahul Vikram Sanjay "
+    "Nkechi Ngozi Chioma Ife Femi Tunde Giorgos Yannis Nikos Dimitris Eleni Katerina Oksana "
+    "Olena Iryna Svitlana Dmytro Oleksandr Mykola Natalia Olga Sergei Dmitri Anastasia Mei Wei "
+    "Ling Hiroshi Yuki Haruto Minh Thao Bartosz Kasia Gosia"
 ).split()
+# Capitalised words some Faker locale lists as a first name, never a name in our sources.
+_NOT_NAMES = frozenset(
+    fold(w)
+    for w in (
+        "Pacific Atlantic Euro Mercy Blessing Comfort Charity Patience Precious Gift Goodness "
+        "Favour Favor Happiness Peace Prosperity Lucky Trust Wisdom Promise Treasure Royal "
+        "Sunday Monday Friday Saturday Jumbo Kindle"
+    ).split()
+)

@@ -4,24 +4,38 @@ Known names (speaker labels, participant metadata) are always redacted, with eac
 when capitalised; honorific patterns (« Mme Dupont », "Mr. Smith"); relational cues (« ma sœur
 Claire », « la vendeuse, Sophie », "my husband Will"); the gazetteer of `lexicon.first_names`
 followed by surname extension (particles « de La », hyphens, initials « D. »); and the NER of
-spaCy's French model ``fr_core_news_sm`` (tok2vec + ner only), filtered against organisations and
-brands. The spaCy pipeline is passed in or loaded lazily on first use.
+spaCy's French model ``fr_core_news_sm`` (tok2vec + ner only), filtered against organisations.
+
+Brands, channels and loanwords (`keep`: the bundled gazetteer plus ``allow_terms``, e.g. a
+workspace's ``keep-names.txt``) are cut out of every detection but known names: « Leroy Merlin »,
+« le Black Friday » stay. Two exceptions keep a person a person: an honorific (« Mme Boulanger »),
+and a one-word brand right after a first name, read as a surname (« Marie Picard »); a brand that is
+also a first name (« Lydia », "Zara") is a person after a relational cue (« ma sœur Lydia »).
+Greetings glued to a name by the NER (« Bonjour Léa ») are trimmed off. The spaCy pipeline is
+passed in or loaded lazily on first use.
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
+from ingest.redact.keep import KeepList, Kept, KeptKind, fold_keep_length
 from ingest.redact.lexicon import (
+    _COLOUR_HEADS,
     _COMMON_CAPS,
+    _FRENCH_FILLERS,
+    _GREETINGS,
     _HONORIFICS_EN,
     _HONORIFICS_FR,
     _INITIAL,
     _NAME_WORD,
     _NAME_WORD_RE,
+    _NAMED_EN,
+    _NAMED_FR,
     _ORG_HEADS,
     _ORG_TAILS,
     _PARTICLE,
@@ -30,6 +44,7 @@ from ingest.redact.lexicon import (
     _REL_FR,
     _SENTENCE_INITIAL_ONLY,
     DEFAULT_ALLOW,
+    LOANWORDS,
     first_names,
 )
 from ingest.redact.rules import _L, _U
@@ -56,7 +71,8 @@ class PersonFinder:
     ``ner``: a spaCy pipeline with an entity recogniser labelling persons ``PER`` (default: the
     French ``fr_core_news_sm`` loaded on first use); ``use_ner=False`` keeps patterns only.
     ``ner_languages``: languages on which that NER runs (default both; measured in evals).
-    ``allow_terms``: brand or product names that are never redacted as names."""
+    ``allow_terms``: brand or product names that are never redacted as names, on top of the
+    bundled gazetteer (a workspace's list: `keep.read_keep_names`)."""
 
     def __init__(
         self,
@@ -71,7 +87,9 @@ class PersonFinder:
         self._ner = ner
         self.use_ner = use_ner
         self.ner_languages = frozenset(ner_languages)
+        allow_terms = tuple(allow_terms)
         self.allow = {fold(t) for t in (*DEFAULT_ALLOW, *allow_terms)}
+        self.keep = KeepList((*DEFAULT_ALLOW, *allow_terms), LOANWORDS)
         self.use_gazetteer = use_gazetteer
         self.use_patterns = use_patterns
 
@@ -91,11 +109,41 @@ class PersonFinder:
             spans += self._gazetteer(text, lang)
         if self.use_ner and lang in self.ner_languages:
             spans += self._ner_people(text, lang)
-        return spans
+        return self._protect(text, spans)
+
+    def _protect(self, text: str, spans: list[Detection]) -> list[Detection]:
+        """Detections with kept names (brands, channels, loanwords) cut out of them."""
+        kept = self.keep.find(text)  # sorted, never overlapping: ends are sorted too
+        if not kept:
+            return spans
+        ends = [k.end for k in kept]
+        out: list[Detection] = []
+        for d in spans:
+            cuts, i = [], bisect_right(ends, d.start)
+            while i < len(kept) and kept[i].start < d.end:
+                if not _exempt(text, d, kept[i]):
+                    cuts.append(kept[i])
+                i += 1
+            if d.source == "known" or not cuts:
+                out.append(d)
+                continue
+            position, pieces = d.start, []
+            for k in sorted(cuts, key=lambda k: k.start):
+                if k.start > position:
+                    pieces.append((position, k.start))
+                position = max(position, k.end)
+            if position < d.end:
+                pieces.append((position, d.end))
+            for start, end in pieces:
+                start, end = _trim_piece(text, start, end)
+                if start < end and _still_a_name(text, start, end):
+                    out.append(Detection(start, end, d.kind, d.source))
+        return out
 
     def _known(self, text: str, known_names: Iterable[str]) -> list[Detection]:
         out: list[Detection] = []
-        folded = _fold_keep_length(text)
+        known_names = list(known_names)
+        folded = fold_keep_length(text) if known_names else text
         for name in known_names:
             name = " ".join(name.split())
             if len(name) < 2:
@@ -114,16 +162,18 @@ class PersonFinder:
         honorifics = _HONORIFICS_FR if lang == "fr" else _HONORIFICS_EN
         cues = [
             rf"(?<!\w)(?:{honorifics})\s+",
-            rf"(?<!\w)(?i:{_REL_FR if lang == 'fr' else _REL_EN})",
+            # « notre voisine Mme Da Silva »: the honorific belongs to the cue, not to the name
+            rf"(?<!\w)(?i:{_REL_FR if lang == 'fr' else _REL_EN})(?:(?:{honorifics})\s+)?",
+            rf"(?<!\w)(?i:{_NAMED_FR if lang == 'fr' else _NAMED_EN})",
         ]
         out: list[Detection] = []
-        for cue in cues:
+        for cue, source in zip(cues, ("honorific", "relational", "named"), strict=True):
             for m in re.finditer(rf"{cue}(?P<name>{_NAME_WORD}|{_PARTICLE}\s?{_NAME_WORD})", text):
                 start = m.start("name")
                 end = self._extend(text, m.end("name"))
                 if self._rejected(text[start:end]):
                     continue
-                out.append(Detection(start, end, PiiKind.PERSON, "pattern"))
+                out.append(Detection(start, end, PiiKind.PERSON, source))
         return out
 
     def _gazetteer(self, text: str, lang: str) -> list[Detection]:
@@ -138,7 +188,7 @@ class PersonFinder:
             folded = fold(word)
             if fold(first) not in names and folded not in names:
                 continue
-            if folded in self.allow or folded in _PLACES:
+            if folded in _PLACES:
                 continue
             initial = _sentence_initial(text, start)
             end = self._extend(text, m.end())
@@ -152,7 +202,11 @@ class PersonFinder:
                 continue
             if _product_context(text, start):
                 continue
-            if folded in _COMMON_CAPS and folded not in _SENTENCE_INITIAL_ONLY:
+            if (
+                folded in _COMMON_CAPS
+                and folded not in _SENTENCE_INITIAL_ONLY
+                and not (lang == "en" and folded in _FRENCH_FILLERS)
+            ):
                 continue
             if folded in _SENTENCE_INITIAL_ONLY and not has_surname and _next_is_org(text, m.end()):
                 continue
@@ -222,7 +276,7 @@ class PersonFinder:
             folded = fold(word)
             if (
                 folded in _COMMON_CAPS
-                or folded in self.allow
+                or folded in LOANWORDS_FOLDED
                 or folded in _ORG_TAILS
                 or folded in _PLACES
                 or text[m.end() : m.end() + 1] in ("@",)
@@ -231,27 +285,60 @@ class PersonFinder:
             end = m.end()
 
     def _rejected(self, surface: str) -> bool:
-        """A brand, an organisation or a common word, not a person."""
-        folded = fold(surface)
-        if folded in self.allow:
-            return True
+        """An organisation or a common word, not a person (brands: `_protect`)."""
         words = [fold(w) for w in re.split(r"[\s]+", surface) if w]
         if not words:
             return True
         if words[0] in _ORG_HEADS or (words[-1] in _ORG_TAILS and len(words) > 1):
             return True
-        if any(w in self.allow for w in words):
+        if words[0] in _COLOUR_HEADS and len(words) > 1:
             return True
         return all(w in _COMMON_CAPS and w not in _SENTENCE_INITIAL_ONLY for w in words)
 
 
-def _fold_keep_length(text: str) -> str:
-    """Case- and accent-folded text with the same length (one character for one)."""
-    out = []
-    for char in text:
-        folded = fold(char)
-        out.append(folded if len(folded) == 1 else char.lower())
-    return "".join(out)
+LOANWORDS_FOLDED = frozenset(fold(w) for w in LOANWORDS)
+
+
+def _exempt(text: str, d: Detection, k: Kept) -> bool:
+    """Whether kept name `k` stays inside person detection `d` (see the module's docstring)."""
+    if d.source == "honorific":
+        return k.start >= d.start  # « Mme Boulanger »; but « Mr Bricolage » is a shop
+    if k.kind == KeptKind.LOANWORD or k.words > 1:
+        return False
+    names = first_names()
+    if d.source in ("relational", "named") and k.start == d.start and k.folded in names:
+        return True  # « ma sœur Lydia »
+    first = _NAME_WORD_RE.match(text, d.start)
+    before = re.search(r"(\w+)[ \u00a0]+$", text[d.start : k.start])
+    return (
+        first is not None
+        and k.start >= first.end()
+        and text[k.start].isupper()
+        and fold(first.group().split("-")[0]) in names
+        and before is not None
+        and fold(before.group(1)) not in _PARTICLES
+    )  # « Marie Picard »: a surname; « Santé d'Apple », « Jean de Castorama »: not one
+
+
+def _trim_piece(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and not text[start].isalpha():
+        start += 1
+    while end > start and not text[end - 1].isalpha():
+        end -= 1
+    return start, end
+
+
+def _still_a_name(text: str, start: int, end: int) -> bool:
+    """What is left of a detection once a brand is cut out: a name when it holds a known first
+    name, or a capitalised word that does not open the sentence (« Livraison » of « Livraison
+    Chronopost » is not one)."""
+    words = [w for w in _NAME_WORD_RE.findall(text[start:end]) if fold(w) not in _COMMON_CAPS]
+    if not words:
+        return False
+    names = first_names()
+    if any(fold(w.split("-")[0]) in names for w in words):
+        return True
+    return not _sentence_initial(text, start)
 
 
 def _sentence_initial(text: str, start: int) -> bool:
@@ -273,6 +360,8 @@ _PERSON_NEXT = re.compile(
 _PRODUCT_BEFORE = re.compile(
     r"(?:\b(?P<det>(?i:le|la|les|un|une|du|des|ce|cette|the|a|an|this|that|our|their|modèle|canapé|"
     r"collection|gamme|lampe|marque|produit|vase|couleur|teinte|série|ligne|coloris|model|range|"
+    r"appli|application|app|site|enseigne|boutique|magasin|abonnement|offre|programme|montre|"
+    r"robot|store|shop|website|membership|plan|offer|scheme|watch|"
     rf"line|colour|color|brand))|\b(?P<head>[{_U}][{_L}]+))[ \u00a0]$"
 )
 
@@ -302,8 +391,17 @@ _PARTICLES = frozenset("de du des la le d' van von der den da di del ben bin ibn
 
 
 def _trim_person(text: str, start: int, end: int) -> tuple[int, int]:
+    """An entity without the honorific, the greeting (« Bonjour Léa ») or the sentence word
+    ("Thanks Emma") glued before it, nor the punctuation after it."""
     m = re.match(rf"(?:{_HONORIFICS_FR}|{_HONORIFICS_EN})\s+", text[start:end])
     if m:
+        start += m.end()
+    while m := re.match(r"([\w'’-]+)[\s,!]+(?=\w)", text[start:end]):
+        word = fold(m.group(1))
+        if word not in _GREETINGS and not (
+            word in _COMMON_CAPS and word not in _SENTENCE_INITIAL_ONLY
+        ):
+            break
         start += m.end()
     while end > start and not (text[end - 1].isalpha() or text[end - 1] == "."):
         end -= 1

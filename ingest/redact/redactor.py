@@ -32,7 +32,8 @@ _PRIORITY = {
 class Redactor(PersonFinder):
     """Finds PII and replaces it with workspace-consistent placeholders: the name detectors of
     `PersonFinder` (its options: `ner`, `use_ner`, `ner_languages`, `allow_terms`,
-    `use_gazetteer`, `use_patterns`) plus the structured kinds of `rules`."""
+    `use_gazetteer`, `use_patterns`) plus the structured kinds of `rules`. A workspace's own keep
+    list goes in `allow_terms`: ``Redactor(allow_terms=read_keep_names(workspace_root))``."""
 
     def redact(
         self,

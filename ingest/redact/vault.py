@@ -1,9 +1,10 @@
 """The placeholder vault: one number per person, e-mail, phone… across a whole workspace.
 
-Identity (the vault key): e-mails by case-folded address; phones by digits, French numbers in
-national form (``+33 (0)6 12…``, ``0033 6…`` and ``06.12…`` are one number); IBANs and cards by
-their compact form; addresses and names case-, accent-, hyphen- and space-insensitively, with
-honorifics stripped (« Mme Dupont » is « Dupont »). A full name and a single name are linked when
+Identity (the vault key): e-mails by case-folded address, obfuscations undone (« lea [at] orange
+[dot] fr » is lea@orange.fr); phones by digits, French numbers in national form (``+33 (0)6 12…``,
+``0033 6…`` and ``06.12…`` are one number); IBANs and cards by their compact form; addresses and
+names case-, accent-, hyphen- and space-insensitively, with honorifics and greetings stripped (« Mme
+Dupont » is « Dupont », « Bonjour Léa » is « Léa »). A full name and a single name are linked when
 unambiguous: « Léa » then « Léa Martin » share a number (the full name adopts the bare name when its
 first or last word is a bare entry no other full name claimed), and « Léa » after « Léa Martin »
 reuses Léa Martin's number when exactly one full name in the vault starts or ends with « Léa »; with
@@ -133,20 +134,36 @@ HONORIFIC_PREFIX = re.compile(
 )
 
 
+# « Bonjour Léa » is Léa: a greeting glued to a name never makes a second person.
+GREETING_PREFIX = re.compile(
+    r"^(?:(?:bonjour|bonsoir|salut|coucou|merci|hello|hi|hey|dear|cher|chere|thanks)[\s,!]+)+(?=\w)"
+)
+
+
 def normalise(kind: PiiKind, value: str) -> str:
     """The identity of a value in the vault."""
     if kind == PiiKind.EMAIL:
-        return value.strip().casefold()
+        return _email_key(value)
     if kind == PiiKind.PHONE:
         return _phone_key(value)
     if kind in (PiiKind.IBAN, PiiKind.CARD):
         return re.sub(r"[\s-]", "", value).upper()
     text = strip_accents(value).casefold()
     if kind == PiiKind.PERSON:
-        text = HONORIFIC_PREFIX.sub("", text)
+        text = GREETING_PREFIX.sub("", HONORIFIC_PREFIX.sub("", text))
         text = re.sub(r"[-‐‑'’.]", " ", text)
     text = re.sub(r"[^\w]+", " ", text)
     return " ".join(text.split())
+
+
+_EMAIL_AT = re.compile(r"\s*[\[({<]\s*(?:at|@|arobase)\s*[\])}>]\s*|\s+(?:at|arobase)\s+|\s?@\s?")
+_EMAIL_DOT = re.compile(r"\s*[\[({<]\s*(?:dot|point|\.)\s*[\])}>]\s*|\s+(?:dot|point)\s+")
+
+
+def _email_key(value: str) -> str:
+    """« lea [at] orange [dot] fr », "lea at orange dot fr" and lea@orange.fr are one address."""
+    text = value.strip().casefold()
+    return _EMAIL_DOT.sub(".", _EMAIL_AT.sub("@", text, count=1))
 
 
 def _phone_key(value: str) -> str:
