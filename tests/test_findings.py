@@ -13,7 +13,7 @@ from assistant.extract.llm import LLMExtractor, ResponseCache
 from assistant.mapping.findings import GroupingParams, KeywordSpace
 from assistant.mapping.labels import LABEL_MAX, clean, finding_label
 from assistant.mapping.synthesis import stage_valence, synthesize
-from assistant.model import Evidence, Item, Lane, Role, Segment, Source, SourceKind, default_stages
+from assistant.model import Evidence, Item, Lane, Source, SourceKind, default_stages
 from assistant.model.journey import Alignment
 from assistant.project import Project
 from assistant.providers.openai import OpenAIProvider
@@ -21,31 +21,15 @@ from assistant.providers.retry import RetryPolicy
 from assistant.testing import ScriptedOpenAIServer
 from ingest.embedders import HashingEmbedder
 from ingest.segment import SpacySegmenter
+from tests.test_synthesis import source
 
 PARAMS = GroupingParams(0.8, 0.85, keyword_weight=0.3, keyword_floor=0.1, alone=0.97)
-
-
-def _source(source_id: str, text: str, speaker: str) -> Source:
-    return Source(
-        id=source_id,
-        name=f"{source_id}.txt",
-        kind=SourceKind.INTERVIEW,
-        language="fr",
-        sha256="0" * 64,
-        text=text,
-        segments=[
-            Segment(
-                id=f"{source_id}:0", source_id=source_id, index=0, turn=0, speaker=speaker,
-                role=Role.PARTICIPANT, start=0, end=len(text),
-            )
-        ],
-    )  # fmt: skip
 
 
 def _grounded(
     rows: list[tuple[str, str, str, Lane, int | None]],
 ) -> tuple[list[GroundedClaim], dict[str, Source]]:
-    sources = {sid: _source(sid, text, speaker) for sid, text, speaker, _, _ in rows}
+    sources = {sid: source(sid, text, speaker) for sid, text, speaker, _, _ in rows}
     claims = [
         Claim(
             stage_id="purchase", lane=lane, text=text, quote=text, source_id=sid,
