@@ -187,6 +187,7 @@ class Project:
             base_url=self.settings.base_url,
             api_key=self.settings.api_key,
             max_output_tokens=self.settings.max_output_tokens,
+            timeout=self.settings.request_timeout,
         )
         cache = ResponseCache(self.workspace.cache_path / "llm")
         return LLMExtractor(chat, cache=cache, concurrency=self.settings.concurrency)

@@ -28,6 +28,9 @@ class Settings(BaseSettings):
     """Chat model for `--provider openai` (e.g. gpt-4.1-mini; llama3.1 on Ollama)."""
     base_url: str | None = None
     """OpenAI-compatible chat server, e.g. http://localhost:11434/v1 (Ollama)."""
+    request_timeout: float | None = Field(default=None, gt=0)
+    """Seconds one model call may take (PARCOURS_REQUEST_TIMEOUT); default 120 for OpenAI, 600
+    for a server named by base URL (local servers queue requests)."""
     max_output_tokens: int = 8192
     """Upper bound on each model answer (PARCOURS_MAX_OUTPUT_TOKENS)."""
     concurrency: int = 4

@@ -203,3 +203,62 @@ def test_settings_read_the_openai_key_from_the_environment(monkeypatch: pytest.M
     monkeypatch.setenv("PARCOURS_MODEL", "gpt-test")
     settings = Settings()
     assert (settings.api_key, settings.model) == ("sk-test", "gpt-test")
+
+
+def test_a_failed_repair_keeps_what_the_first_answer_got_right(
+    tmp_path: Path, segmenter: SpacySegmenter
+) -> None:
+    project = project_with(tmp_path, segmenter, LEA)
+    # The first answer has one invented quote; every repair call then fails (500s, retried).
+    with ScriptedOpenAIServer(faults=["invented", "500", "500", "500", "500"]) as server:
+        extractor, _ = chain(server, project)
+        extractor.retry = RetryPolicy(attempts=2, sleep=lambda _: None)
+        journey_map = project.build(provider="openai", llm=extractor).map
+    assert not journey_map.provenance.failures  # the source is not "failed"
+    assert journey_map.items()  # the good claims of the first answer are in the map
+    (invented,) = journey_map.ungrounded
+    assert invented.quote == "Le vendeur m'a offert le canapé gratuitement."
+    assert "not repaired: the model call failed" in invented.reason
+    assert invented.lane is not None and invented.stage_id is not None  # as the model gave them
+
+
+def test_a_timeout_names_the_setting_to_raise(tmp_path: Path, segmenter: SpacySegmenter) -> None:
+    project = project_with(tmp_path, segmenter, LEA)
+    with ScriptedOpenAIServer(faults=["timeout"] * 3, slow_seconds=2.0) as server:
+        extractor, _ = chain(server, project, timeout=0.5)
+        extractor.retry = RetryPolicy(attempts=2, sleep=lambda _: None)
+        with pytest.raises(ParcoursError, match=r"raise PARCOURS_REQUEST_TIMEOUT \(now 0.5 s\)"):
+            project.build(provider="openai", llm=extractor)
+
+
+def test_local_servers_get_a_longer_default_timeout() -> None:
+    assert OpenAIProvider("m", base_url="http://127.0.0.1:8080/v1").timeout == 600.0
+    assert OpenAIProvider("m", api_key="sk-x").timeout == 120.0
+    assert OpenAIProvider("m", api_key="sk-x", timeout=30).timeout == 30
+
+
+def test_a_map_where_nothing_was_grounded_says_so(
+    tmp_path: Path, segmenter: SpacySegmenter, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    project = project_with(tmp_path, segmenter, LEA)
+
+    def invented_only(request: dict[str, object]) -> list[dict[str, object]]:
+        return [
+            {"source": "fr-01-lea", "stage": "purchase", "lane": "obstacle", "text": "x",
+             "quote": "Le vendeur m'a offert le canapé gratuitement.", "speaker": None,
+             "valence": None}
+        ]  # fmt: skip
+
+    with ScriptedOpenAIServer(extract=invented_only) as server:
+        monkeypatch.setenv("PARCOURS_BASE_URL", server.base_url)
+        monkeypatch.setenv("PARCOURS_MODEL", "scripted")
+        monkeypatch.setenv("PARCOURS_EMBEDDER", "hashing")
+        runner = CliRunner()
+        workspace = str(project.workspace.root)
+        built = runner.invoke(app, ["build", "-w", workspace, "--provider", "openai"])
+        exported = tmp_path / "map.json"
+        runner.invoke(app, ["export", "-w", workspace, "--with-sources", "-o", str(exported)])
+        verified = runner.invoke(app, ["verify", str(exported)])
+    assert "nothing could be grounded" in built.output and "scripted" in built.output
+    assert verified.exit_code == 1
+    assert "no quote to verify" in verified.output

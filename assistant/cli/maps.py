@@ -88,6 +88,13 @@ def _print_build(result: BuildResult) -> None:
         f"{len(journey_map.items())} items, {evidence} quotes from "
         f"{len(journey_map.sources)} sources; {len(journey_map.ungrounded)} ungrounded claims"
     )
+    if evidence == 0:
+        who = journey_map.provenance.model or journey_map.provenance.extractor
+        err.print(
+            f"[red]nothing could be grounded:[/red] {who} made {len(journey_map.ungrounded)} "
+            "claims and none of their quotes was found in the sources — this map is empty "
+            "because of the model, not the corpus: try a stronger model, or the offline extractor"
+        )
     usage = journey_map.provenance.token_usage
     if usage is not None:
         out.print(
@@ -177,6 +184,12 @@ def verify(
     report = verify_export(file, Workspace(root))
     for problem in report.problems:
         err.print(f"[red]mismatch:[/red] {problem}")
+    if report.ok and report.checked == 0:
+        out.print(
+            f"{file}: the map holds no quote to verify — nothing in it could be grounded in "
+            "its sources (see its `ungrounded` list): an empty map, not a verified one"
+        )
+        raise typer.Exit(1)
     if report.ok:
         out.print(
             f"{file}: {report.checked}/{report.checked} quotes verified "

@@ -270,12 +270,21 @@ class LLMExtractor:
         outcome = ChunkOutcome()
         accepted: dict[tuple[str, str, str, str], tuple[dict[str, Any], Claim]] = {}
         rejected: list[tuple[dict[str, Any], Ungrounded]] = []
+        cacheable = True
         for attempt in range(1 + self.max_repairs):
             try:
                 raw, items, problem = self._call(run.schema, messages)
             except Exception as error:  # after retries: report the chunk, keep the build going
-                outcome.error = f"the model call failed: {type(error).__name__}: {error}"[:400]
-                return outcome
+                failure = f"the model call failed: {type(error).__name__}: {error}"[:300]
+                failure += timeout_hint(error, self.provider)
+                if attempt == 0:
+                    outcome.error = failure
+                    return outcome
+                # A repair call failed: what earlier answers got right stays in the map, and
+                # what they got wrong is shown with its reason and this failure.
+                rejected = [(item, _with_reason(u, failure)) for item, u in rejected]
+                cacheable = False  # the next build asks again
+                break
             outcome.calls += 1
             add_usage(outcome.usage, raw)
             if items is not None:
@@ -300,7 +309,7 @@ class LLMExtractor:
             ]
         outcome.claims = [claim for _, claim in accepted.values()]
         outcome.ungrounded = [u for _, u in rejected]
-        if outcome.error is None and self.cache is not None:
+        if outcome.error is None and cacheable and self.cache is not None:
             self.cache.put(
                 key, [item for item, _ in accepted.values()] + [item for item, _ in rejected]
             )
@@ -394,14 +403,31 @@ class LLMExtractor:
 
 
 def _rejected(item: dict[str, Any], reason: str) -> tuple[dict[str, Any], Ungrounded]:
+    """An answer's item refused before grounding, keeping the stage and lane the model gave."""
     quote = item.get("quote")
+    lane = item.get("lane")
     return item, Ungrounded(
         claim=str(item.get("text") or quote or "?"),
         quote=str(quote) if quote else None,
         source_id=str(item.get("source")),
-        stage_id=str(item.get("stage")),
+        stage_id=str(item.get("stage")) if item.get("stage") is not None else None,
+        lane=Lane(lane) if lane in {value.value for value in Lane} else None,
         reason=reason,
     )
+
+
+def _with_reason(ungrounded: Ungrounded, failure: str) -> Ungrounded:
+    reason = f"{ungrounded.reason}; not repaired: {failure}"
+    return ungrounded.model_copy(update={"reason": reason[:500]})
+
+
+def timeout_hint(error: BaseException, provider: ChatProvider) -> str:
+    """What to raise when a call timed out (local servers answer one request at a time)."""
+    if "timeout" not in type(error).__name__.lower() and "timed out" not in str(error).lower():
+        return ""
+    seconds = getattr(provider, "timeout", None)
+    now = f" (now {seconds:g} s)" if isinstance(seconds, int | float) else ""
+    return f" — raise PARCOURS_REQUEST_TIMEOUT{now} for a slow or busy server"
 
 
 _METHOD_WORDS = ("response_format", "json_schema", "schema", "tool", "function", "support")

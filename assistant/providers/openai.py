@@ -9,6 +9,10 @@ from assistant.errors import ConfigError
 OPENAI_URL = "https://api.openai.com/v1"
 
 
+OPENAI_TIMEOUT = 120.0
+LOCAL_TIMEOUT = 600.0
+
+
 class OpenAIProvider:
     def __init__(
         self,
@@ -16,7 +20,7 @@ class OpenAIProvider:
         *,
         base_url: str | None = None,
         api_key: str | None = None,
-        timeout: float = 120.0,
+        timeout: float | None = None,
         temperature: float = 0.0,
         max_output_tokens: int | None = 8192,
     ) -> None:
@@ -34,7 +38,9 @@ class OpenAIProvider:
         self.model = model
         self.endpoint = base_url or OPENAI_URL
         self._api_key = api_key or "not-needed"  # local servers ignore it; the client wants one
-        self._timeout = timeout
+        # OpenAI answers in seconds; a local server (llama.cpp, Ollama on a laptop) serves one
+        # request at a time and keeps generating after a client gives up: wait longer there.
+        self.timeout = timeout or (OPENAI_TIMEOUT if base_url is None else LOCAL_TIMEOUT)
         self._temperature = temperature
         # Bounded answers: a model that never stops (a base model, a loop) costs a timeout per
         # call otherwise; a cut answer is invalid JSON, repaired or reported like any other.
@@ -60,7 +66,7 @@ class OpenAIProvider:
             extra_body=extra_body,
             base_url=self.endpoint,
             api_key=self._api_key,
-            timeout=self._timeout,
+            timeout=self.timeout,
             temperature=self._temperature,
             max_retries=0,  # the chain retries (with Retry-After); two layers would multiply
             max_tokens=self._max_output_tokens,
