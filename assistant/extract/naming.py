@@ -78,10 +78,11 @@ def name_findings(
     from langchain_core.messages import HumanMessage, SystemMessage
 
     prompt = prompts.load("naming", language)
-    naming = Naming(prompt_version=prompt.id)
+    naming = Naming()
     for stage_name, requests in stages:
         if not requests:
             continue
+        naming.prompt_version = prompt.id  # recorded only when something was to be named
         ids = [r.finding_id for r in requests]
         data = render_findings(stage_name, requests)
         key = _cache_key(llm, prompt.template, data)
