@@ -82,7 +82,11 @@ def test_viewer_shows_stages_items_and_export(workspace: Workspace) -> None:
         "Recommandation",
     ]
     assert len(app.expander) > 5
-    assert app.sidebar.get("download_button")[0].proto.label == "Export JSON"
+    labels = [button.proto.label for button in app.sidebar.get("download_button")]
+    assert labels == [
+        "Export JSON", "Export Markdown", "Export CSV", "Export HTML",
+        "Export REFI-QDA (.qdpx)", "Export Mermaid",
+    ]  # fmt: skip
     assert app.header[1].value == "Affiner la carte"  # the map is French: so is the panel
     assert not app.sidebar.toggle  # no chat model configured: no LLM switch
 

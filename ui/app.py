@@ -12,11 +12,21 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.errors import ParcoursError
+from assistant.exports import EXPORT_FORMATS
 from assistant.mapping.build import OVERALL_MAP_ID
 from assistant.model import CUSTOMER_LANES, Item, JourneyMap
 from assistant.project import Project
 from assistant.settings import Settings
 from ui.chat_panel import get_panel, show_chat, show_revisions
+
+EXPORT_LABELS = {
+    "json": "JSON",
+    "markdown": "Markdown",
+    "csv": "CSV",
+    "html": "HTML",
+    "qdpx": "REFI-QDA (.qdpx)",
+    "mermaid": "Mermaid",
+}
 
 LANE_LABELS = {
     "fr": {
@@ -101,14 +111,23 @@ def main() -> None:
         panel = get_panel(project, map_id, language)
         viewed = show_revisions(panel)
         journey_map = project.load_map(map_id, viewed)
-        document = project.export(map_id, with_sources=True).text
+        exports = {
+            name: project.export(map_id, format=name, with_sources=name == "json")
+            for name in EXPORT_FORMATS
+        }
     except ParcoursError as error:
         st.error(str(error))
         return
     st.header(journey_map.title)
-    st.sidebar.download_button(
-        "Export JSON", document, file_name=f"{map_id}.json", mime="application/json"
-    )
+    # Every format the library exports, as the CLI and the MCP server offer them.
+    for name, exported in exports.items():
+        st.sidebar.download_button(
+            f"Export {EXPORT_LABELS.get(name, name)}",
+            exported.content,
+            file_name=exported.file_name(map_id),
+            mime=exported.media_type,
+            key=f"export-{name}",
+        )
     if viewed is not None:
         head = panel.session.workspace.head(map_id)
         st.info(panel.words["read_only"].format(number=viewed, head=head))
