@@ -206,17 +206,11 @@ class ParcoursTools:
             map_id=map_id,
             hits=[
                 r.Hit(
-                    evidence=EvidenceView(
-                        source_id=h.citation.source_id,
-                        source_name=h.citation.source_name,
-                        source_kind=sources[h.citation.source_id].kind
+                    evidence=_citation_view(
+                        h.citation,
+                        sources[h.citation.source_id].kind
                         if h.citation.source_id in sources
                         else None,
-                        speaker=h.citation.speaker,
-                        timestamp=h.citation.timestamp,
-                        quote=h.citation.quote,
-                        start=h.citation.start or 0,
-                        end=h.citation.end or 0,
                     ),
                     score=round(h.score, 4),
                     item_ids=h.item_ids,
@@ -368,10 +362,12 @@ class ParcoursTools:
         )
 
 
-def _citation_view(citation: Citation) -> EvidenceView:
+def _citation_view(citation: Citation, kind: SourceKind | None = None) -> EvidenceView:
+    """A search hit's or an answer's citation as the quote view every result carries."""
     return EvidenceView(
         source_id=citation.source_id,
         source_name=citation.source_name,
+        source_kind=kind,
         speaker=citation.speaker,
         timestamp=citation.timestamp,
         quote=citation.quote,
