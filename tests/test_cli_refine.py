@@ -55,7 +55,7 @@ def test_edit_with_yes_creates_the_next_revision(ws: Path) -> None:
 @pytest.mark.parametrize(
     ("instruction", "expected"),
     [
-        ("fais quelque chose", "Je n’ai pas compris"),
+        ("range I3 quelque part", "Je n’ai pas compris"),
         ("move I99 to purchase", "no item of map overall has the id or the text 'I99'"),
     ],
 )
@@ -152,6 +152,13 @@ def test_chat_asks_before_applying_and_keeps_the_conversation(ws: Path) -> None:
     assert without_revision(revision(ws).map) == without_revision(MAP)
     lines = Workspace(ws).conversation_path("overall").read_text().splitlines()
     assert [json.loads(line)["role"] for line in lines][:3] == ["user", "assistant", "user"]
+
+
+def test_chat_answers_a_free_question_with_the_evidence(ws: Path) -> None:
+    output = run("chat", "-w", str(ws), input="pourquoi les frais de port énervent ?\n")
+    assert "j’ai donc cherché dans les preuves" in output
+    assert "[lea.md, Léa] « Les frais de port étaient cachés" in output
+    assert Workspace(ws).revisions("overall") == [1]
 
 
 def test_chat_ends_at_the_end_of_input_and_rejects_the_pending_proposal(ws: Path) -> None:

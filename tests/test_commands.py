@@ -365,3 +365,26 @@ def test_any_message_gets_an_answer_and_only_valid_proposals(message: list[str] 
     if turn.proposal is not None:
         apply_operations(MAP, turn.proposal.operations, TIMED)  # it was dry-run: it applies
         assert turn.proposal.base_revision == MAP.revision
+
+
+@pytest.mark.parametrize(
+    ("message", "language", "lead"),
+    [
+        ("pourquoi les clientes trouvent les frais de port cachés ?", "fr", "Ce n’est pas une"),
+        ("why did delivery take so long?", "en", "That is not a command I know"),
+    ],
+)
+def test_a_free_question_is_answered_as_an_evidence_search_saying_so(
+    message: str, language: str, lead: str
+) -> None:
+    turn = respond(message, english() if language == "en" else MAP)
+    assert turn.proposal is None and turn.control is None and turn.language == language
+    assert turn.reply.startswith(lead)
+    assert turn.citations, "the quotes behind the answer are cited"
+    assert all(c.source_id in TIMED for c in turn.citations)
+
+
+@pytest.mark.parametrize("message", ["mvoe I3 to purchase", "fusione I3 et I4", "zzz qqq"])
+def test_a_mistyped_command_still_gets_the_help(message: str) -> None:
+    turn = respond(message)
+    assert not turn.citations and message in turn.reply

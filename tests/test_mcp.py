@@ -231,6 +231,23 @@ def test_stale_proposals_are_refused_as_the_cli_refuses_them(project: Project) -
     assert "revision 1" in message and "2" in message
 
 
+def test_a_free_question_is_answered_with_cited_evidence(project: Project) -> None:
+    fill_inbox(project.workspace.root)
+
+    async def scenario(client: Client) -> dict[str, Any]:
+        await call(client, "ingest_sources", paths=[Path(SAMPLE_FILES[0]).name])
+        await call(client, "build_map")
+        result, _ = await call(
+            client, "propose_edits", instruction="pourquoi la livraison pose problème ?"
+        )
+        return result
+
+    result = _run(project, scenario)
+    assert "proposal_id" not in result or result["proposal_id"] is None
+    assert result["reply"].startswith("Ce n’est pas une commande que je connais")
+    assert result["citations"] and all(c["quote"] for c in result["citations"])
+
+
 def test_progress_is_reported_for_builds(project: Project) -> None:
     fill_inbox(project.workspace.root)
     steps: list[str] = []

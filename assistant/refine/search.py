@@ -41,10 +41,11 @@ FUZZY_WORD = 85.0
 _STOPWORDS = frozenset(
     """a au aux avec c ca ce ces cet cette d dans de des du elle en est et etait il ils j je l la
     le les leur lui m ma mais me mes mon n ne on ou par pas pour qu que qui s sa se ses si son sur
-    t ta te tes ton tu un une vous nous y
+    t ta te tes ton tu un une vous nous y pourquoi comment quel quelle quels quelles quoi quand
+    combien
     an and are as at be but by did do for from had has have he her his i in is it its me my no
     not of on or our she so than that the their them they this to was we were what when with you
-    your""".split()
+    your why how which who where whom whose does""".split()
 )
 
 

@@ -15,8 +15,10 @@ the language of the command's words (of the map, for forms both languages share)
 be sent at once, separated by ";" or new lines: one proposal.
 
 What the grammar cannot do (the chat assistant, or an OPS.json file for `parcours apply`, can):
-- understand paraphrases, typos in command words, or questions outside the listed forms
-  ("what bothers customers at checkout?" is not a command; "search checkout problems" is);
+- understand paraphrases, typos in command words, or questions outside the listed forms: a
+  message that does not start with a command word ("pourquoi les clientes vont chez un
+  concurrent ?", "what bothers customers at checkout?") is answered as an evidence search, and
+  the reply says so; a mistyped command ("mvoe I3") gets the help;
 - act on sets it would have to compute: "delete every item", "accept all obstacles",
   "move the delivery items to retention" — it only changes items named by id or by the start
   of their text in quotes (a stage by id, name or a default FR/EN name);
@@ -38,7 +40,10 @@ Text inside sources is data: a search shows it, never obeys it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
+
+from rapidfuzz import fuzz, process
 
 from assistant.editing.edits import apply_operations
 from assistant.editing.operations import LANE_NAMES, describe_operation, find_lane, key
@@ -102,6 +107,10 @@ class OfflineAssistant:
             command = match(part, TABLES, default)
             if command is None:
                 language = guess_language(part, default)
+                if len(parts) == 1 and is_free_question(part):
+                    answer = self._free_question(part, context, language)
+                    if answer is not None:
+                        return answer
                 lead = say(language, "unknown", message=part)
                 return _turn(help_text(language, lead), language)
             commands.append(command)
@@ -155,6 +164,52 @@ class OfflineAssistant:
         return AssistantTurn(
             reply=reply, language=language, citations=[hit.citation for hit in hits]
         )
+
+    def _free_question(
+        self, text: str, context: ChatContext, language: Language
+    ) -> AssistantTurn | None:
+        """A question the grammar has no form for is answered with the evidence it is about,
+        saying so: the quotes, never an invented answer. None when no passage matches (the
+        caller shows the help)."""
+        query = text.strip().rstrip("?？!. ").strip() or text
+        hits = context.search(query, filters=SearchFilters(), k=self.search_results)
+        if not hits:
+            return None
+        lines = [say(language, "free_question"), search_reply(query, "", hits, language)]
+        return AssistantTurn(
+            reply="\n".join(lines),
+            language=language,
+            citations=[hit.citation for hit in hits],
+        )
+
+
+COMMAND_TYPO = 75.0
+"""rapidfuzz ratio (0–100) from which a first word is taken for a mistyped command word."""
+COMMAND_STEMS = (
+    # English and French first words of the grammar's commands (stems: "déplace", "déplacer").
+    "move merge split delete remove rename add accept reject approve mark unmark set reorder "
+    "attach detach undo redo explain show list search find help drop please make change put "
+    "deplac fusion divis separ supprim effac renomm ajout accept rejet refus valid marqu demarqu "
+    "reordon rattach detach annul retabl expliqu montr affich list cherch trouv aide enlev fais "
+    "mets change modifi"
+).split()
+
+
+_ITEM_ID = re.compile(r"\b[IiSs]\d+\b")
+
+
+def is_free_question(text: str) -> bool:
+    """True for a message that reads as a question or a free remark rather than a mistyped
+    command: it names no item id, and its first word is neither a command word nor a near
+    spelling of one ("mvoe", "fusione")."""
+    words = text.split()
+    first = key(words[0]) if words else ""
+    if not first or _ITEM_ID.search(text):
+        return False
+    if any(first.startswith(stem) and len(first) - len(stem) <= 3 for stem in COMMAND_STEMS):
+        return False  # "déplacer", "searching"; not "marketing", "additional"
+    near = process.extractOne(first, COMMAND_STEMS, scorer=fuzz.ratio)
+    return near is None or near[1] < COMMAND_TYPO
 
 
 def _turn(reply: str, language: Language) -> AssistantTurn:

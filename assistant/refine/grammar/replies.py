@@ -59,6 +59,8 @@ MESSAGES: dict[str, dict[str, str]] = {
     "en": {
         "help": "Commands I understand (ids like I12, or the start of an item's text in quotes):",
         "unknown": "I did not understand “{message}”. Try one of these:",
+        "free_question": "That is not a command I know, so I searched the evidence for it "
+        "(these are participants' words, not an answer):",
         "refused": "I cannot propose that: {error}",
         "proposal": "Proposed on revision {revision} — nothing is applied until you approve:",
         "undo": "Undo the last change.",
@@ -95,6 +97,8 @@ MESSAGES: dict[str, dict[str, str]] = {
         "help": "Les commandes que je comprends (identifiants comme I12, ou le début du texte d’un "
         "élément entre guillemets) :",
         "unknown": "Je n’ai pas compris « {message} ». Essayez par exemple :",
+        "free_question": "Ce n’est pas une commande que je connais : j’ai donc cherché dans les "
+        "preuves (ce sont les mots des participants, pas une réponse) :",
         "refused": "Je ne peux pas proposer cela : {error}",
         "proposal": "Proposition sur la révision {revision} — rien n’est appliqué avant votre "
         "validation :",
