@@ -56,7 +56,7 @@ eval-baseline: $(STAMP)
 	$(BIN)/python -m evals.baseline
 
 ui: $(STAMP)
-	$(BIN)/streamlit run ui/app.py --browser.gatherUsageStats false
+	$(BIN)/parcours ui -w $(WORKSPACE)
 
 schema: $(STAMP)
 	$(BIN)/parcours schema > assistant/schema/journey-map.schema.json

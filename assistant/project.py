@@ -211,6 +211,34 @@ class Project:
             on_step=on_step,
         )
 
+    def configured(
+        self,
+        *,
+        model: str | None = None,
+        base_url: str | None = None,
+        api_key: str | None = None,
+    ) -> Project:
+        """This workspace with other model settings (a shell's build form), sharing its
+        embedder, store and segmenter; itself when nothing is given."""
+        given = {"model": model, "base_url": base_url, "api_key": api_key}
+        overrides = {name: value for name, value in given.items() if value}
+        if not overrides:
+            return self
+        return Project(
+            self.workspace.root,
+            embedder=self.embedder,
+            store=self.store,
+            segmenter=self._segmenter,
+            settings=self.settings.model_copy(update=overrides),
+        )
+
+    def build_targets(
+        self, persona: str | None = None, all_personas: bool = False
+    ) -> list[str | None]:
+        """The maps a build makes: the overall map and one per persona with `all_personas`,
+        else the one map (None: overall)."""
+        return [None, *self.personas()] if all_personas else [persona]
+
     def personas(self) -> list[str]:
         """Personas the sources carry (front matter, or `apply_personas`)."""
         self.workspace.require()

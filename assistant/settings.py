@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +44,8 @@ class Settings(BaseSettings):
     lock_timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
     """Seconds a writer waits for the workspace lock another process holds
     (PARCOURS_LOCK_TIMEOUT)."""
+    ui_language: Literal["fr", "en"] | None = None
+    """Language of the review UI (PARCOURS_UI_LANGUAGE); default: the browser's, else the map's."""
     mcp_token: str | None = Field(default=None, repr=False)
     """Bearer token `parcours mcp --transport http` requires (PARCOURS_MCP_TOKEN); mandatory on
     any address but loopback."""

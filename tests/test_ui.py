@@ -49,10 +49,11 @@ def workspace(built: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> W
     return Workspace(root)
 
 
-def open_app(root: Path) -> AppTest:
+def open_app(root: Path, language: str = "fr") -> AppTest:
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     app.sidebar.text_input[0].set_value(str(root)).run()
+    app.sidebar.radio(key="ui:language").set_value(language).run()
     assert not app.exception
     return app
 
@@ -71,31 +72,35 @@ def stage_of(workspace: Workspace, item_id: str, revision: int | None = None) ->
     return next(stage.id for stage, item in journey_map.items() if item.id == item_id)
 
 
-def test_viewer_shows_stages_items_and_export(workspace: Workspace) -> None:
+def test_the_map_is_a_swimlane_grid_with_a_curve_and_downloads(workspace: Workspace) -> None:
     app = open_app(workspace.root)
     assert app.header[0].value == "Parcours client — tous les participants"
-    assert [s.value.split(" (")[0] for s in app.subheader] == [
-        "Sensibilisation",
-        "Considération",
-        "Achat",
-        "Rétention",
-        "Recommandation",
-    ]
-    assert len(app.expander) > 5
+    heads = [m.value.split("\n")[0] for m in app.markdown if m.value.startswith("#### ")]
+    assert heads == [
+        "#### Sensibilisation", "#### Considération", "#### Achat", "#### Rétention",
+        "#### Recommandation",
+    ]  # fmt: skip
+    lanes = [m.value for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
+    assert lanes[:3] == ["**Courbe des émotions (valence par étape, de −2 à +2)**", "**Actions**",
+                         "**Motivations**"]  # fmt: skip
+    cards = [b for b in app.button if str(b.key).startswith("card-")]
+    journey_map = workspace.load_map(MAP)
+    assert 0 < len(cards) <= len(journey_map.items())
+    assert any("Point bas" in c.value for c in app.caption)  # the emotional low point is named
     labels = [button.proto.label for button in app.sidebar.get("download_button")]
     assert labels == [
-        "Export JSON", "Export Markdown", "Export CSV", "Export HTML",
-        "Export REFI-QDA (.qdpx)", "Export Mermaid",
+        "JSON", "Markdown", "CSV", "HTML", "REFI-QDA (.qdpx)", "Mermaid", "Schéma JSON de la carte",
     ]  # fmt: skip
-    assert app.header[1].value == "Affiner la carte"  # the map is French: so is the panel
+    assert app.header[1].value == "Affiner la carte"  # the map is French: so is the UI
     assert not app.sidebar.toggle  # no chat model configured: no LLM switch
 
 
-def test_viewer_explains_an_empty_workspace(tmp_path: Path) -> None:
+def test_an_empty_workspace_says_where_to_start(tmp_path: Path) -> None:
     app = AppTest.from_file(APP, default_timeout=60)
     app.run()
     app.sidebar.text_input[0].set_value(str(tmp_path / "none")).run()
-    assert "make demo" in app.info[0].value
+    assert app.header[0].value == "Sources"  # the page to start on
+    assert "déposez des transcriptions" in app.info[0].value
 
 
 def test_a_proposal_is_previewed_applied_then_undone_and_redone(workspace: Workspace) -> None:

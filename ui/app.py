@@ -1,7 +1,12 @@
-"""Streamlit viewer and refinement chat: a thin shell over `assistant.project` and
-`assistant.refine.session` (layout and session state only; the chat panel is `ui.chat_panel`).
+"""The review UI researchers live in: a thin Streamlit shell over the library the CLI and the MCP
+server use (`assistant.project`, `assistant.editing`, `assistant.refine`, `assistant.exports`).
 
-make ui            # or: streamlit run ui/app.py -- --workspace PATH
+    parcours ui [-w WORKSPACE] [--port N]     # or: make ui
+
+Pages: the journey map (emotion curve, filters, swimlane grid, evidence panel, ungrounded claims,
+chat), the sources (upload, ingest, remove), the build (model, personas, progress, tokens) and the
+persona comparison. The sidebar holds the workspace, the language, the map or persona, undo / redo
+and history, and the downloads. Layout and session state only: no domain logic here.
 """
 
 from __future__ import annotations
@@ -12,42 +17,21 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.errors import ParcoursError
-from assistant.exports import EXPORT_FORMATS
 from assistant.mapping.build import OVERALL_MAP_ID
-from assistant.model import CUSTOMER_LANES, Item, JourneyMap
+from assistant.model import JourneyMap
 from assistant.project import Project
 from assistant.settings import Settings
+from ui.actions import selected, take_outcome
+from ui.build import show_build
 from ui.chat_panel import get_panel, show_chat, show_revisions
+from ui.downloads import show_downloads
+from ui.evidence import show_evidence_panel
+from ui.grid import show_curve, show_filters, show_grid, show_ungrounded
+from ui.personas import show_personas
+from ui.sources import show_sources
+from ui.words import UiLanguage, words_for
 
-EXPORT_LABELS = {
-    "json": "JSON",
-    "markdown": "Markdown",
-    "csv": "CSV",
-    "html": "HTML",
-    "qdpx": "REFI-QDA (.qdpx)",
-    "mermaid": "Mermaid",
-}
-
-LANE_LABELS = {
-    "fr": {
-        "action": "Actions",
-        "motivation": "Motivations",
-        "question": "Questions",
-        "obstacle": "Obstacles",
-        "touchpoint": "Points de contact",
-        "emotion": "Émotions",
-        "expectation": "Attentes",
-    },
-    "en": {
-        "action": "Actions",
-        "motivation": "Motivations",
-        "question": "Questions",
-        "obstacle": "Obstacles",
-        "touchpoint": "Touchpoints",
-        "emotion": "Emotions",
-        "expectation": "Expectations",
-    },
-}
+PAGES = ("map", "sources", "build", "personas")
 
 
 def default_workspace() -> str:
@@ -56,84 +40,123 @@ def default_workspace() -> str:
     return str(Settings().workspace)
 
 
-def citation(item: Item) -> list[str]:
-    lines = []
-    for evidence in item.evidence:
-        where = ", ".join(
-            p for p in (evidence.source_id, evidence.speaker, evidence.timestamp) if p
-        )
-        lines.append(f"> {evidence.quote}\n\n[{where}]")
-    return lines
+def default_language(project: Project, map_ids: list[str]) -> UiLanguage:
+    """The settings' PARCOURS_UI_LANGUAGE, else the browser's language, else the map's."""
+    chosen = project.settings.ui_language or (st.context.locale or "")[:2]
+    if chosen in ("fr", "en"):
+        return "fr" if chosen == "fr" else "en"
+    if map_ids:
+        try:
+            return "fr" if project.load_map(map_ids[0]).language == "fr" else "en"
+        except ParcoursError:
+            pass
+    return "fr"
 
 
-def show_map(journey_map: JourneyMap) -> None:
-    labels = LANE_LABELS.get(journey_map.language, LANE_LABELS["en"])
+def _map_label(project: Project, map_id: str, language: str) -> str:
+    try:
+        persona = project.load_map(map_id).persona
+    except ParcoursError:
+        return map_id
+    if map_id == OVERALL_MAP_ID:
+        return words_for(language)["all_participants"]
+    return persona or map_id
+
+
+def related_maps(
+    project: Project, journey_map: JourneyMap, map_ids: list[str]
+) -> list[tuple[str, JourneyMap]]:
+    """The lines the emotion curve adds: each persona map beside the overall one; the ideal map
+    (`<id>-ideal`) when one exists."""
+    others: list[tuple[str, JourneyMap]] = []
+    words = words_for(journey_map.language)
+    wanted = [m for m in map_ids if m != journey_map.id]
+    if journey_map.id != OVERALL_MAP_ID:
+        wanted = [m for m in wanted if m == f"{journey_map.id}-ideal"]
+    for map_id in wanted:
+        try:
+            other = project.load_map(map_id)
+        except ParcoursError:
+            continue
+        if map_id.endswith("-ideal"):
+            others.append((words["ideal"], other))
+        elif other.persona:
+            others.append((other.persona, other))
+    return others
+
+
+def show_map_page(project: Project, map_id: str, map_ids: list[str], language: str) -> None:
+    panel = get_panel(project, map_id, language)
+    viewed = show_revisions(panel)
+    journey_map = project.load_map(map_id, viewed)
+    read_only = viewed is not None
+    show_downloads(project, journey_map, language)
+    st.header(journey_map.title)
     st.caption(
         f"revision {journey_map.revision} · {len(journey_map.sources)} sources · "
-        f"{journey_map.provenance.extractor} extractor · {journey_map.provenance.embedder}"
+        f"{journey_map.provenance.extractor} · {journey_map.provenance.embedder}"
     )
-    columns = st.columns(len(journey_map.stages))
-    for column, stage in zip(columns, journey_map.stages, strict=True):
-        with column:
-            valence = "" if stage.valence is None else f" ({stage.valence:+.1f})"
-            st.subheader(stage.name + valence)
-            for lane in CUSTOMER_LANES:
-                items = [item for item in stage.items if item.lane == lane]
-                if not items:
-                    continue
-                st.markdown(f"**{labels[lane.value]}**")
-                for item in items:
-                    support = f"{item.support.quotes}q · {item.support.sources}s"
-                    with st.expander(f"{item.id} · {item.text[:70]} ({support})"):
-                        for quote in citation(item):
-                            st.markdown(quote)
-    if journey_map.ungrounded:
-        with st.expander(f"Ungrounded claims ({len(journey_map.ungrounded)})"):
-            for claim in journey_map.ungrounded:
-                st.markdown(f"- {claim.claim} — *{claim.reason}*")
+    if read_only:
+        head = panel.session.workspace.head(map_id)
+        st.info(panel.words["read_only"].format(number=viewed, head=head))
+    take_outcome()
+    show_curve(journey_map, related_maps(project, journey_map, map_ids), language)
+    wanted = show_filters(journey_map, language)
+    chosen = selected()
+    if chosen and not any(item.id == chosen for _, item in journey_map.items()):
+        chosen = None
+    if chosen:
+        show_evidence_panel(project.workspace, journey_map, chosen, language, read_only)
+    show_grid(project.workspace, journey_map, wanted, language, read_only)
+    show_ungrounded(journey_map, language)
+    st.divider()
+    with st.container():  # inline, so the chat box does not pull the page to the bottom
+        show_chat(panel, read_only=read_only)
 
 
 def main() -> None:
     st.set_page_config(page_title="Parcours", layout="wide")
-    st.title("Parcours")
-    root = st.sidebar.text_input("Workspace", value=default_workspace())
+    st.sidebar.markdown("## Parcours")
+    root = st.sidebar.text_input("Workspace · Espace de travail", value=default_workspace())
     project = Project(Path(root))
     map_ids = project.workspace.map_ids() if project.workspace.exists() else []
-    if not map_ids:
-        st.info(
-            f"No map in {root} yet: run `parcours ingest` then `parcours build` (or `make demo`)."
-        )
-        return
-    default = map_ids.index(OVERALL_MAP_ID) if OVERALL_MAP_ID in map_ids else 0
-    map_id = st.sidebar.selectbox("Map", map_ids, index=default)
+    language: UiLanguage = st.sidebar.radio(
+        "Langue · Language",
+        ["fr", "en"],
+        index=["fr", "en"].index(default_language(project, map_ids)),
+        format_func=lambda code: {"fr": "Français", "en": "English"}[code],
+        horizontal=True,
+        key="ui:language",
+    )
+    words = words_for(language)
+    page = st.sidebar.radio(
+        words["page"],
+        PAGES,
+        index=0 if map_ids else 1,
+        format_func=lambda p: words[f"page_{p}"],
+        key=f"ui:page:{root}",  # another workspace starts on its own default page
+    )
     try:
-        language = project.load_map(map_id).language
-        panel = get_panel(project, map_id, language)
-        viewed = show_revisions(panel)
-        journey_map = project.load_map(map_id, viewed)
-        exports = {
-            name: project.export(map_id, format=name, with_sources=name == "json")
-            for name in EXPORT_FORMATS
-        }
+        if page == "sources":
+            show_sources(project, language)
+        elif page == "build":
+            show_build(project, language)
+        elif page == "personas":
+            show_personas(project, map_ids, language)
+        elif not map_ids:
+            st.info(words["no_map"])
+        else:
+            default = map_ids.index(OVERALL_MAP_ID) if OVERALL_MAP_ID in map_ids else 0
+            map_id = st.sidebar.selectbox(
+                words["persona_switch"],
+                map_ids,
+                index=default,
+                format_func=lambda m: _map_label(project, m, language),
+                key="ui:map",
+            )
+            show_map_page(project, map_id, map_ids, language)
     except ParcoursError as error:
         st.error(str(error))
-        return
-    st.header(journey_map.title)
-    # Every format the library exports, as the CLI and the MCP server offer them.
-    for name, exported in exports.items():
-        st.sidebar.download_button(
-            f"Export {EXPORT_LABELS.get(name, name)}",
-            exported.content,
-            file_name=exported.file_name(map_id),
-            mime=exported.media_type,
-            key=f"export-{name}",
-        )
-    if viewed is not None:
-        head = panel.session.workspace.head(map_id)
-        st.info(panel.words["read_only"].format(number=viewed, head=head))
-    show_map(journey_map)
-    st.divider()
-    show_chat(panel, read_only=viewed is not None)
 
 
 main()

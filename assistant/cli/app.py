@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from assistant.cli import evals, maps, mcp, personas, refine, sources
+from assistant.cli import evals, maps, mcp, personas, refine, sources, ui
 
 app = typer.Typer(
     add_completion=False,
@@ -53,6 +53,9 @@ app.command()(refine.chat)
 
 # The chat-assistant plugin.
 app.command("mcp")(mcp.mcp)
+
+# The review UI.
+app.command("ui")(ui.ui)
 
 
 def main() -> None:

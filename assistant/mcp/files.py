@@ -10,19 +10,18 @@ from __future__ import annotations
 
 import base64
 import binascii
-import re
 from collections.abc import Sequence
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.errors import ConfigError
-from assistant.workspace import Workspace, atomic_write
+from assistant.uploads import save_files
+from assistant.workspace import Workspace
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 """One inline file at most (10 MiB): bigger files go in a root and are named by path."""
 MAX_UPLOAD_TOTAL = 40 * 1024 * 1024
-_UNSAFE = re.compile(r"[^\w.\- ]+", re.UNICODE)
 
 
 class InlineFile(BaseModel):
@@ -99,18 +98,4 @@ def save_uploads(workspace: Workspace, files: Sequence[InlineFile]) -> list[Path
             f"{len(files)} inline files make more than {MAX_UPLOAD_TOTAL / 1e6:.0f} MB",
             "send them in several calls, or put them in the inbox/ folder",
         )
-    folder = workspace.root / "inbox" / "uploads"
-    folder.mkdir(parents=True, exist_ok=True)
-    saved = []
-    for file, data in contents:
-        path = folder / safe_name(file.name)
-        atomic_write(path, data)
-        saved.append(path)
-    return saved
-
-
-def safe_name(name: str) -> str:
-    """The last part of `name`, with only letters, digits, dots, dashes and spaces."""
-    last = re.split(r"[\\/]", name)[-1]
-    cleaned = _UNSAFE.sub("_", last).strip(" .") or "upload.txt"
-    return cleaned[:120]
+    return save_files(workspace, [(file.name, data) for file, data in contents])

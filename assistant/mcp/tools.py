@@ -131,12 +131,9 @@ class ParcoursTools:
         all_personas: bool = False,
         progress: Progress = _ignore,
     ) -> r.BuildResult:
-        project = self.project
-        if model or base_url:  # the API key only ever comes from the server's environment
-            overrides = {k: v for k, v in {"model": model, "base_url": base_url}.items() if v}
-            settings = project.settings.model_copy(update=overrides)
-            project = Project(settings.workspace, settings=settings)
-        targets: list[str | None] = [None, *project.personas()] if all_personas else [persona]
+        # The API key only ever comes from the server's environment.
+        project = self.project.configured(model=model, base_url=base_url)
+        targets = project.build_targets(persona, all_personas)
         built = []
         for n, target in enumerate(targets):
             label = target or "overall"
