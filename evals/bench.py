@@ -354,6 +354,23 @@ def print_mcp() -> None:
     console.print(table)
 
 
+def print_ui() -> None:
+    from evals.bench_ui import run as run_ui
+
+    r = run_ui()
+    if "skipped" in r:
+        console.print(f"review UI in the browser: skipped ({r['skipped']})")
+        return
+    table = Table(title="review UI in headless Chromium: draw a 500-item map ÷ a 50-item map")
+    for column in ("50 items s", "500 items s", "ratio"):
+        table.add_column(column, justify="right")
+    seconds = r["seconds"]
+    table.add_row(
+        f"{seconds['50']:.2f}", f"{seconds['500']:.2f}", f"[bold]{r['ratio']:.2f}[/] (goal ≤ 6)"
+    )
+    console.print(table)
+
+
 def main() -> None:
     segmenter = SpacySegmenter()
     ingest = bench_ingest("auto")
@@ -419,6 +436,7 @@ def main() -> None:
     print_writers()
     print_findings()
     print_mcp()
+    print_ui()
     print_llm()
     print_scale()
 

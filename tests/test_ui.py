@@ -75,10 +75,14 @@ def stage_of(workspace: Workspace, item_id: str, revision: int | None = None) ->
 def test_the_map_is_a_swimlane_grid_with_a_curve_and_downloads(workspace: Workspace) -> None:
     app = open_app(workspace.root)
     assert app.header[0].value == "Parcours client — tous les participants"
-    heads = [m.value.split("\n")[0] for m in app.markdown if m.value.startswith("#### ")]
+    heads = [
+        m.value.split("  \n")[0]
+        for m in app.markdown
+        if "-badge[" in m.value and "éléments" in m.value
+    ]
     assert heads == [
-        "#### Sensibilisation", "#### Considération", "#### Achat", "#### Rétention",
-        "#### Recommandation",
+        "**Sensibilisation**", "**Considération**", "**Achat**", "**Rétention**",
+        "**Recommandation**",
     ]  # fmt: skip
     lanes = [m.value for m in app.markdown if m.value.startswith("**") and m.value.endswith("**")]
     assert lanes[:3] == ["**Courbe des émotions (valence par étape, de −2 à +2)**", "**Actions**",

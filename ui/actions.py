@@ -21,6 +21,7 @@ from assistant.workspace import Workspace
 from ui.words import words_for
 
 OUTCOME = "parcours:outcome"
+REDRAW = "parcours:redraw"
 SELECTED = "parcours:selected"
 
 
@@ -46,15 +47,33 @@ def run_edit(
         return
     text = words["done"].format(number=revision.number, message=revision.message)
     st.session_state[OUTCOME] = ("success", text)
+    st.session_state[REDRAW] = True
 
 
-def take_outcome() -> None:
-    """Show the last action's outcome once."""
-    outcome = st.session_state.pop(OUTCOME, None)
-    if outcome is None:
-        return
-    kind, text = outcome
-    {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+Outcome = tuple[str, str]
+
+
+def take_outcome() -> Outcome | None:
+    """The last action's outcome, shown once: on the page, and again in the evidence panel
+    when it is open (the page behind it is covered). The whole page is being drawn: no redraw
+    is owed any more."""
+    st.session_state.pop(REDRAW, None)
+    outcome: Outcome | None = st.session_state.pop(OUTCOME, None)
+    show_outcome(outcome)
+    return outcome
+
+
+def show_outcome(outcome: Outcome | None) -> None:
+    if outcome is not None:
+        kind, text = outcome
+        {"success": st.success, "error": st.error, "info": st.info}[kind](text)
+
+
+def redraw_page() -> None:
+    """Buttons inside the evidence panel rerun the panel only (a dialog is a fragment): after an
+    edit, the whole page is drawn again so the grid, the curve and the history show it."""
+    if st.session_state.pop(REDRAW, False):
+        st.rerun()
 
 
 def select(item_id: str | None) -> None:

@@ -99,14 +99,14 @@ def show_map_page(project: Project, map_id: str, map_ids: list[str], language: s
     if read_only:
         head = panel.session.workspace.head(map_id)
         st.info(panel.words["read_only"].format(number=viewed, head=head))
-    take_outcome()
+    outcome = take_outcome()
     show_curve(journey_map, related_maps(project, journey_map, map_ids), language)
     wanted = show_filters(journey_map, language)
     chosen = selected()
     if chosen and not any(item.id == chosen for _, item in journey_map.items()):
         chosen = None
     if chosen:
-        show_evidence_panel(project.workspace, journey_map, chosen, language, read_only)
+        show_evidence_panel(project.workspace, journey_map, chosen, language, read_only, outcome)
     show_grid(project.workspace, journey_map, wanted, language, read_only)
     show_ungrounded(journey_map, language)
     st.divider()

@@ -21,7 +21,7 @@ from assistant.model import (
     UpdateItem,
 )
 from assistant.workspace import Workspace
-from ui.actions import run_edit, select
+from ui.actions import Outcome, redraw_page, run_edit, select, show_outcome
 from ui.text import html_text, plain
 from ui.words import words_for
 
@@ -54,13 +54,18 @@ def _sources_of(workspace: Workspace, journey_map: JourneyMap, item_id: str) -> 
 
 
 def show_evidence_panel(
-    workspace: Workspace, journey_map: JourneyMap, item_id: str, language: str, read_only: bool
+    workspace: Workspace,
+    journey_map: JourneyMap,
+    item_id: str,
+    language: str,
+    read_only: bool,
+    outcome: Outcome | None = None,
 ) -> None:
     """The panel slides in on the right, over the grid, wherever the card was; closing it
     (×, Esc, a click outside) clears the selection."""
     title = words_for(language)["panel_title"].format(id=item_id)
     panel = st.dialog(title, position="right", width="large", on_dismiss=_dismissed)
-    panel(show_evidence)(workspace, journey_map, item_id, language, read_only)
+    panel(show_evidence)(workspace, journey_map, item_id, language, read_only, outcome)
 
 
 def _dismissed() -> None:
@@ -68,8 +73,15 @@ def _dismissed() -> None:
 
 
 def show_evidence(
-    workspace: Workspace, journey_map: JourneyMap, item_id: str, language: str, read_only: bool
+    workspace: Workspace,
+    journey_map: JourneyMap,
+    item_id: str,
+    language: str,
+    read_only: bool,
+    outcome: Outcome | None = None,
 ) -> None:
+    redraw_page()
+    show_outcome(outcome)
     words, lang = words_for(language), "fr" if language == "fr" else "en"
     try:
         explanation = explain(journey_map, item_id, _sources_of(workspace, journey_map, item_id))

@@ -47,7 +47,7 @@ CARD_STYLE = """<style>
 [data-testid="stLayoutWrapper"]:has(> .st-key-grid-head) { position: sticky; top: 3.75rem;
   z-index: 5; background: var(--background-color, #fff);
   border-bottom: 1px solid rgba(49, 51, 63, 0.2); padding-top: 0.25rem; }
-.st-key-grid-head h4 { padding: 0; }
+.st-key-grid-head strong { font-size: 1.2rem; }
 </style>"""
 
 
@@ -206,7 +206,7 @@ def _stage_head(
     )
     stars = f" :violet-badge[★ {len(moments)}]" if moments else ""
     noun = "éléments" if lang == "fr" else "items"
-    st.markdown(f"#### {plain(name)}\n:{colour}-badge[{count} {noun}{mood}]{stars}")
+    st.markdown(f"**{plain(name)}**  \n:{colour}-badge[{count} {noun}{mood}]{stars}")
 
 
 def _cell(
