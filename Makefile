@@ -12,7 +12,7 @@ export HF_HUB_OFFLINE := 1
 export TRANSFORMERS_OFFLINE := 1
 export ANONYMIZED_TELEMETRY := False
 
-.PHONY: install demo test lint bench eval eval-baseline ui schema clean test-llm
+.PHONY: install demo test lint bench eval eval-baseline ui schema clean test-llm chromium
 
 INSTALL_LOG := $(VENV)/install.log
 PIP := $(BIN)/python -m pip install --disable-pip-version-check
@@ -42,7 +42,19 @@ lint: $(STAMP)
 	$(BIN)/mypy
 	$(BIN)/lint-imports
 
-test: lint
+# The browser tests (the UI, the HTML export, the MCP App page) drive Debian's Chromium: installed
+# with apt-get when missing (Playwright's own browser download cannot reach its host here).
+CHROMIUM := /usr/bin/chromium
+chromium:
+	@if [ ! -x $(CHROMIUM) ] && command -v apt-get > /dev/null; then \
+		echo "installing Debian's chromium for the browser tests (log: /tmp/chromium-install.log)"; \
+		SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+		{ $$SUDO apt-get update && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y \
+			--no-install-recommends chromium; } > /tmp/chromium-install.log 2>&1 \
+			|| tail -n 20 /tmp/chromium-install.log; \
+	fi
+
+test: lint chromium
 	$(BIN)/pytest
 
 bench: $(STAMP)

@@ -63,7 +63,8 @@ def show_curve(
 ) -> None:
     """Valence per stage, one line per map (overall, personas, the ideal map when one exists)."""
     words = words_for(language)
-    series = [(words["actual"] if not others else journey_map.persona or "—", journey_map)]
+    main = journey_map.persona or words["all_participants"]
+    series = [(words["actual"] if not others else main, journey_map)]
     series += list(others)
     order = [stage.name for stage in journey_map.stages]
     rows = [
@@ -81,16 +82,17 @@ def show_curve(
     base = alt.Chart(pd.DataFrame(rows))
     colour = alt.Color("map:N", title=None, legend=alt.Legend(orient="top"))
     lines = base.mark_line(strokeWidth=3).encode(x=x, y=y, color=colour)
-    points = base.mark_circle(size=90, opacity=1).encode(
+    own = alt.Chart(pd.DataFrame([row for row in rows if row["map"] == series[0][0]]))
+    points = own.mark_circle(size=90, opacity=1).encode(
         x=x,
         y=y,
         color=alt.condition("datum.valence < 0", alt.value("#c0392b"), alt.value("#1e8449")),
     )
-    values = base.mark_text(dy=-14, fontSize=12).encode(
+    values = own.mark_text(dy=-14, fontSize=12).encode(  # the values of this map's line only
         x=x, y=y, text=alt.Text("valence:Q", format="+.1f")
     )
     zero = alt.Chart(pd.DataFrame([{"zero": 0}])).mark_rule(strokeDash=[4, 4]).encode(y="zero:Q")
-    chart = (zero + lines + points + values).properties(height=200)
+    chart = (zero + lines + points + values).properties(height=240)
     low = lowest_stage(journey_map)
     if low is not None and low.valence is not None:
         marker = alt.Chart(pd.DataFrame([{"stage": low.name, "valence": low.valence}]))
