@@ -18,7 +18,7 @@ from streamlit.testing.v1.element_tree import FileUploader
 
 from assistant.editing.revisions import history
 from assistant.exports import EXPORT_FORMATS
-from assistant.model import Item, ItemStatus, JourneyMap, Lane
+from assistant.model import Item, ItemStatus, JourneyMap, Lane, Revision
 from assistant.project import Project
 from assistant.settings import Settings
 from assistant.workspace import Workspace
@@ -28,6 +28,7 @@ from tests.conftest import SAMPLES
 from tests.test_ui import LLM_SETTINGS, MAP, open_app
 from ui.downloads import EXPORT_LABELS, exports_of
 from ui.downloads import SCHEMA as SCHEMA_FILE
+from ui.grid import related_maps
 
 SCHEMA = json.loads(
     (Path(__file__).parent.parent / "assistant/schema/journey-map.schema.json").read_text()
@@ -285,3 +286,60 @@ def test_a_500_item_map_draws_a_bounded_number_of_cards(workspace: Workspace) ->
     cells = len(big.stages) * len([lane for lane in Lane if lane.customer_side])
     assert len(big.items()) == 500 and len(cards) <= 3 * cells
     assert any(b.label.startswith("+") and "de plus" in b.label for b in app.button)
+
+
+def test_an_older_revision_shows_what_changed_and_can_be_restored(workspace: Workspace) -> None:
+    app = open_app(workspace.root)
+    card = first_card(app)
+    click(app, card)
+    click(app, "panel:reject")
+    assert workspace.head(MAP) == 2
+    app.sidebar.selectbox[1].set_value(1).run()  # the revision picker
+    changes = [e for e in app.expander if "Ce qui a changé" in e.label]
+    assert changes and "rejeté" in changes[0].markdown[0].value
+    click(app, f"{workspace.root}:{MAP}:restore:1")
+    assert workspace.head(MAP) == 3
+    restored = workspace.load_map(MAP)
+    assert restored.model_dump(exclude={"revision"}) == workspace.load_map(MAP, 1).model_dump(
+        exclude={"revision"}
+    )
+
+
+def test_a_source_is_removed_from_the_sources_page(workspace: Workspace) -> None:
+    app = open_app(workspace.root)
+    app.sidebar.radio(key=f"ui:page:{workspace.root}").set_value("sources").run()
+    before = workspace.source_ids()
+    app.selectbox(key="sources:remove-choice").set_value(before[0]).run()
+    click(app, "sources:remove")
+    assert workspace.source_ids() == before[1:]
+    assert app.success[0].value.startswith(f"{before[0]} retiré(s)")
+    assert app.subheader[0].value == f"Sources de l’espace ({len(before) - 1})"
+
+
+def test_a_persona_mapping_file_sets_personas(workspace: Workspace, tmp_path: Path) -> None:
+    app = open_app(workspace.root)
+    app.sidebar.radio(key=f"ui:page:{workspace.root}").set_value("build").run()
+    mapping = b"source,persona\nfr-01-lea,pressee\n"
+    uploader = app.get("file_uploader")[0]
+    assert isinstance(uploader, FileUploader)
+    uploader.set_value(("personas.csv", mapping, "text/csv")).run()
+    click(app, "build:apply-mapping")
+    assert app.success[0].value == "1 source(s) ont reçu un persona."
+    assert "pressee" in app.selectbox(key="build:target").options
+
+
+def test_the_curve_has_a_line_per_persona_and_the_ideal_when_there_is_one(
+    workspace: Workspace,
+) -> None:
+    project = Project(workspace.root, embedder=HashingEmbedder())
+    overall = workspace.load_map(MAP)
+    lines = related_maps(project, overall, workspace.map_ids(), "fr")
+    assert [label for label, _ in lines] == ["deliberate", "impulsive"]
+    ideal = overall.model_copy(update={"id": f"{MAP}-ideal"})
+    workspace.save_revision(
+        Revision(number=1, parent=None, author="user", message="ideal", map=ideal)
+    )
+    lines = related_maps(project, overall, workspace.map_ids(), "fr")
+    assert "idéal" in [label for label, _ in lines]
+    impulsive = workspace.load_map("impulsive")
+    assert related_maps(project, impulsive, workspace.map_ids(), "fr") == []

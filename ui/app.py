@@ -18,15 +18,14 @@ import streamlit as st
 
 from assistant.errors import ParcoursError
 from assistant.mapping.build import OVERALL_MAP_ID
-from assistant.model import JourneyMap
 from assistant.project import Project
 from assistant.settings import Settings
 from ui.actions import selected, take_outcome
 from ui.build import show_build
-from ui.chat_panel import get_panel, show_chat, show_revisions
+from ui.chat_panel import get_panel, show_chat, show_old_revision, show_revisions
 from ui.downloads import show_downloads
 from ui.evidence import show_evidence_panel
-from ui.grid import show_curve, show_filters, show_grid, show_ungrounded
+from ui.grid import related_maps, show_curve, show_filters, show_grid, show_ungrounded
 from ui.personas import show_personas
 from ui.sources import show_sources
 from ui.words import UiLanguage, words_for
@@ -63,28 +62,6 @@ def _map_label(project: Project, map_id: str, language: str) -> str:
     return persona or map_id
 
 
-def related_maps(
-    project: Project, journey_map: JourneyMap, map_ids: list[str]
-) -> list[tuple[str, JourneyMap]]:
-    """The lines the emotion curve adds: each persona map beside the overall one; the ideal map
-    (`<id>-ideal`) when one exists."""
-    others: list[tuple[str, JourneyMap]] = []
-    words = words_for(journey_map.language)
-    wanted = [m for m in map_ids if m != journey_map.id]
-    if journey_map.id != OVERALL_MAP_ID:
-        wanted = [m for m in wanted if m == f"{journey_map.id}-ideal"]
-    for map_id in wanted:
-        try:
-            other = project.load_map(map_id)
-        except ParcoursError:
-            continue
-        if map_id.endswith("-ideal"):
-            others.append((words["ideal"], other))
-        elif other.persona:
-            others.append((other.persona, other))
-    return others
-
-
 def show_map_page(project: Project, map_id: str, map_ids: list[str], language: str) -> None:
     panel = get_panel(project, map_id, language)
     viewed = show_revisions(panel)
@@ -96,11 +73,12 @@ def show_map_page(project: Project, map_id: str, map_ids: list[str], language: s
         f"revision {journey_map.revision} · {len(journey_map.sources)} sources · "
         f"{journey_map.provenance.extractor} · {journey_map.provenance.embedder}"
     )
-    if read_only:
+    if viewed is not None:
         head = panel.session.workspace.head(map_id)
         st.info(panel.words["read_only"].format(number=viewed, head=head))
+        show_old_revision(panel, viewed, language)
     outcome = take_outcome()
-    show_curve(journey_map, related_maps(project, journey_map, map_ids), language)
+    show_curve(journey_map, related_maps(project, journey_map, map_ids, language), language)
     wanted = show_filters(journey_map, language)
     chosen = selected()
     if chosen and not any(item.id == chosen for _, item in journey_map.items()):

@@ -20,7 +20,15 @@ from pathlib import Path
 import streamlit as st
 
 from assistant.editing.operations import describe_operation
-from assistant.editing.revisions import RevisionSummary, history, redo, undo, undo_state
+from assistant.editing.revisions import (
+    RevisionSummary,
+    diff_revisions,
+    history,
+    redo,
+    restore,
+    undo,
+    undo_state,
+)
 from assistant.errors import ConfigError, ParcoursError
 from assistant.project import Project
 from assistant.refine.grammar.assistant import OfflineAssistant
@@ -47,6 +55,9 @@ WORDS: dict[str, dict[str, str]] = {
         "llm": "LLM assistant ({model})",
         "llm_off": "Using the offline assistant.",
         "llm_missing": "The LLM chat assistant is not available ({error}): install the llm extra.",
+        "changes_since": "What changed from revision {number} to the latest ({head})",
+        "restore": "Restore revision {number}",
+        "no_changes": "No difference.",
     },
     "fr": {
         "title": "Affiner la carte",
@@ -67,6 +78,9 @@ WORDS: dict[str, dict[str, str]] = {
         "llm": "Assistant LLM ({model})",
         "llm_off": "L’assistant hors ligne est utilisé.",
         "llm_missing": "L’assistant LLM n’est pas disponible ({error}) : installez l’extra llm.",
+        "changes_since": "Ce qui a changé de la révision {number} à la dernière ({head})",
+        "restore": "Restaurer la révision {number}",
+        "no_changes": "Aucune différence.",
     },
 }
 
@@ -198,6 +212,36 @@ def show_revisions(panel: Panel) -> int | None:
     with st.sidebar.expander(words["history"], expanded=True):
         st.markdown("\n".join(f"- {_summary_line(summary, words)}" for summary in summaries[::-1]))
     return None if chosen == state.head else chosen
+
+
+def show_old_revision(panel: Panel, number: int, language: str) -> None:
+    """Viewing an older revision: what changed since, and a button that makes it the latest
+    again (a new revision; nothing is deleted)."""
+    words, workspace, map_id = panel.words, panel.session.workspace, panel.session.map_id
+    head = workspace.head(map_id) or number
+    with st.expander(words["changes_since"].format(number=number, head=head)):
+        try:
+            changes = diff_revisions(workspace, map_id, number, head).to_markdown(language)
+        except ParcoursError as error:
+            changes = str(error)
+        st.markdown(changes or words["no_changes"])
+    st.button(
+        words["restore"].format(number=number),
+        key=f"{panel.prefix}:restore:{number}",
+        on_click=_restore,
+        args=(panel, number, head),
+    )
+
+
+def _restore(panel: Panel, number: int, head: int) -> None:
+    try:
+        revision = restore(
+            panel.session.workspace, panel.session.map_id, number, base_revision=head
+        )
+    except ParcoursError as error:
+        panel.error = str(error)
+        return
+    panel.notice = panel.words["applied"].format(number=revision.number, message=revision.message)
 
 
 def _summary_line(summary: RevisionSummary, words: dict[str, str], latest: bool = False) -> str:

@@ -16,6 +16,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from assistant.errors import ParcoursError
 from assistant.exports.filters import (
     MapFilter,
     cells,
@@ -25,7 +26,9 @@ from assistant.exports.filters import (
     status_operations,
 )
 from assistant.exports.labels import LANE_HINTS, LANE_LABELS, STATUS_LABELS
+from assistant.mapping.build import OVERALL_MAP_ID
 from assistant.model import Item, ItemStatus, JourneyMap, Lane, MomentKind, SourceKind
+from assistant.project import Project
 from assistant.workspace import Workspace
 from ui.actions import run_edit, select, selected
 from ui.text import plain
@@ -58,6 +61,28 @@ def lane_rows(journey_map: JourneyMap) -> list[Lane]:
 
 
 # -- the emotion curve ----------------------------------------------------------------------------
+def related_maps(
+    project: Project, journey_map: JourneyMap, map_ids: list[str], language: str
+) -> list[tuple[str, JourneyMap]]:
+    """The lines the emotion curve adds: each persona map beside the overall one; the ideal map
+    (`<id>-ideal`) when one exists."""
+    others: list[tuple[str, JourneyMap]] = []
+    words = words_for(language)
+    wanted = [m for m in map_ids if m != journey_map.id]
+    if journey_map.id != OVERALL_MAP_ID:
+        wanted = [m for m in wanted if m == f"{journey_map.id}-ideal"]
+    for map_id in wanted:
+        try:
+            other = project.load_map(map_id)
+        except ParcoursError:
+            continue
+        if map_id.endswith("-ideal"):
+            others.append((words["ideal"], other))
+        elif other.persona:
+            others.append((other.persona, other))
+    return others
+
+
 def show_curve(
     journey_map: JourneyMap, others: Sequence[tuple[str, JourneyMap]], language: str
 ) -> None:

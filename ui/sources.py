@@ -15,6 +15,7 @@ import streamlit as st
 from assistant.errors import ParcoursError
 from assistant.project import Project
 from assistant.uploads import save_files
+from ui.actions import OUTCOME, take_outcome
 from ui.words import words_for
 
 REPORT = "parcours:ingest-report"
@@ -24,6 +25,7 @@ UPLOADER = "parcours:uploader"
 def show_sources(project: Project, language: str) -> None:
     words = words_for(language)
     st.header(words["page_sources"])
+    take_outcome()
     _upload(project, language)
     report = st.session_state.get(REPORT)
     if report:
@@ -118,7 +120,7 @@ def _remove(project: Project, source_id: str | None, language: str) -> None:
     try:
         removed = project.remove(source_id)
     except ParcoursError as error:
-        st.session_state["parcours:outcome"] = ("error", str(error))
+        st.session_state[OUTCOME] = ("error", str(error))
         return
     text = words_for(language)["removed"].format(ids=", ".join(removed))
-    st.session_state["parcours:outcome"] = ("success", text)
+    st.session_state[OUTCOME] = ("success", text)
