@@ -5,12 +5,15 @@ name-detection alternatives measured for each language (English has no official 
 PyPI) and the speed on 50 KB of French; `--errors` lists what the tuned sets miss or damage (it
 never shows the held-out sets: they are not tuned on).
 
-Sets, each in French and English: `fr`/`en` (names, cues, the structured kinds) and
+Sets, each in French and English: `fr`/`en` (names, cues, the structured kinds),
 `fr_brands`/`en_brands` (sentences dense with brands, shops, channels, places and loanwords, plus
 PII in every common shape: phones grouped every which way, cards failing the Luhn check, obfuscated
-e-mails), the development sets the rules were tuned on; and their `_holdout` halves, written before
-looking at the redactor's output on them and not tuned on since: the held-out numbers are the
-honest ones.
+e-mails) and `fr_cues`/`en_cues` (introductions, mentions, roles after a name, bare surnames,
+lower-case names, and the brands and words said the same way), the development sets the rules were
+tuned on; their `_holdout` halves, written before looking at the redactor's output on them and not
+tuned on since; and `_holdout2` ("held out 2"), interview and review speech written once the
+gazetteer and cues of issue 13 were, and committed before the redactor first ran on it. The
+held-out numbers are the honest ones.
 
 A gold span is found when redactions of its kind cover all of its characters; a redaction is
 correct when it overlaps a gold span of its kind. The damage rate is the share of non-PII words
@@ -37,10 +40,15 @@ from ingest.redact import Detection, PiiKind, PlaceholderVault, Redactor, load_n
 
 DATA = Path(__file__).resolve().parent / "pii"
 LANGUAGES = ("fr", "en")
-TUNED = ("fr", "en", "fr_brands", "en_brands")
+# The split is the point: rules are written against TUNED only. HELD_OUT was written before
+# looking at the redactor's output and never tuned on; HELD_OUT_2 was written (issue 13) after the
+# gazetteer and the cues of `ingest.redact.cues` were, and committed before the redactor first ran
+# on it. Neither is shown by `--errors`.
+TUNED = ("fr", "en", "fr_brands", "en_brands", "fr_cues", "en_cues")
 HELD_OUT = ("fr_holdout", "en_holdout", "fr_brands_holdout", "en_brands_holdout")
-SETS = TUNED + HELD_OUT
-HALVES = {"tuned": TUNED, "held-out": HELD_OUT}
+HELD_OUT_2 = ("fr_holdout2", "en_holdout2")
+SETS = TUNED + HELD_OUT + HELD_OUT_2
+HALVES = {"tuned": TUNED, "held-out": HELD_OUT, "held-out 2": HELD_OUT_2}
 GOALS = {PiiKind.EMAIL: 0.98, PiiKind.PHONE: 0.98, PiiKind.PERSON: 0.9}
 HELD_OUT_GOALS = {PiiKind.PHONE: 1.0, PiiKind.CARD: 1.0, PiiKind.PERSON: 0.9}
 DAMAGE_GOAL = 0.01
@@ -227,10 +235,10 @@ def alternatives(nlp: Any) -> dict[str, dict[str, Score]]:
         "NER, filtered (orgs, brands, gazetteer on EN)": redactor_detector(
             Redactor(nlp, use_gazetteer=False, use_patterns=False), use_known=False
         ),
-        "honorific + relational patterns": redactor_detector(
+        "honorific, relational and context cues": redactor_detector(
             Redactor(use_ner=False, use_gazetteer=False), use_known=False
         ),
-        "first-name gazetteer (Faker) + surname": redactor_detector(
+        "first-name gazetteer (Faker, INSEE, US Census) + surname": redactor_detector(
             Redactor(use_ner=False, use_patterns=False), use_known=False
         ),
         "known names only": known_only,
@@ -308,7 +316,7 @@ def main(argv: Sequence[str] = ()) -> None:
 
 
 def summary_table(by_half: dict[str, tuple[dict[PiiKind, Score], Damage]]) -> Table:
-    table = Table(title="Recall per kind and damage rate — tuned and held-out halves")
+    table = Table(title="Recall per kind and damage rate — tuned, held-out and held-out 2")
     table.add_column("half")
     for kind in PiiKind:
         table.add_column(kind.value, justify="right")
@@ -317,6 +325,8 @@ def summary_table(by_half: dict[str, tuple[dict[PiiKind, Score], Damage]]) -> Ta
         cells = [
             f"{per_kind[k].recall:.2f} ({per_kind[k].found}/{per_kind[k].gold})" for k in PiiKind
         ]
+        person = per_kind[PiiKind.PERSON]
+        cells[0] += f", precision {person.precision:.2f}"
         table.add_row(half, *cells, f"{d.rate:.2%} ({d.replaced}/{d.tokens})")
     goals = [f"≥ {HELD_OUT_GOALS[k]:.2f}" if k in HELD_OUT_GOALS else "" for k in PiiKind]
     table.add_row("goal (held-out)", *goals, f"≤ {DAMAGE_GOAL:.0%}")

@@ -12,6 +12,7 @@ from evals.pii_recall import (
     DAMAGE_GOAL,
     GOALS,
     HELD_OUT,
+    HELD_OUT_2,
     HELD_OUT_GOALS,
     TUNED,
     damages,
@@ -301,18 +302,24 @@ def test_recall_goals_on_the_pii_sets(ner: Any) -> None:
     for name in HELD_OUT:  # held-out: e-mails and phones at goal, names at
         for kind in (PiiKind.EMAIL, PiiKind.PHONE):  # their measured level (no regression)
             assert scores[name][kind].recall >= GOALS[kind]
-    assert scores["fr_holdout"][PiiKind.PERSON].recall >= 0.85
-    assert scores["en_holdout"][PiiKind.PERSON].recall >= 0.65
+    # held-out sets: names at their measured level (no regression), never tuned on
+    assert scores["fr_holdout"][PiiKind.PERSON].recall >= 0.95
+    assert scores["en_holdout"][PiiKind.PERSON].recall >= 0.8
     assert scores["fr_brands_holdout"][PiiKind.PERSON].recall >= 0.9
     assert scores["en_brands_holdout"][PiiKind.PERSON].recall >= 0.9
+    for name in HELD_OUT_2:
+        assert scores[name][PiiKind.PERSON].recall >= 0.95, (name, scores[name])
 
 
-def test_held_out_goals_for_phones_cards_and_damage(ner: Any) -> None:
-    """Phones and cards 1.00 and damage ≤ 1 % on the held-out half (names: see above)."""
+def test_held_out_goals_for_names_phones_cards_and_damage(ner: Any) -> None:
+    """Issue 13's goals on each half: names ≥ 0.9, phones and cards 1.00, damage ≤ 1 %; name
+    precision 1.00 on the tuned and the first held-out half (held out 2: 0.96, see the README)."""
     by_half = halves(evaluate(ner), damages(ner))
-    for half in ("tuned", "held-out"):
+    for half in ("tuned", "held-out", "held-out 2"):
         per_kind, damaged = by_half[half]
-        for kind in (PiiKind.PHONE, PiiKind.CARD):
-            assert per_kind[kind].recall >= HELD_OUT_GOALS[kind], (half, kind, per_kind[kind])
-        assert damaged.tokens > 2000 if half == "tuned" else damaged.tokens > 1000
+        for kind, goal in HELD_OUT_GOALS.items():
+            assert per_kind[kind].recall >= goal, (half, kind, per_kind[kind])
+        assert damaged.tokens > {"tuned": 2000, "held-out": 1000, "held-out 2": 700}[half]
         assert damaged.rate <= DAMAGE_GOAL, (half, damaged)
+        precision = per_kind[PiiKind.PERSON].precision
+        assert precision >= (0.95 if half == "held-out 2" else 1.0), (half, precision)

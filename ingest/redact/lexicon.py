@@ -1,15 +1,20 @@
 """What tells a person's name from a brand, a place or a common word: patterns and word lists.
 
 Known first names come from Faker's person providers (MIT, a PyPI package: data only, nothing
-generated); brands and channels (`DEFAULT_ALLOW`, most of it from `keep`'s data file) and English
-loanwords (`LOANWORDS`) are evidence, never names.
+generated) and from the bundled gazetteer ``data/person_names.json`` (INSEE's and the US Census'
+first names and surnames, built by `build_names`); brands and channels (`DEFAULT_ALLOW`, most of it
+from `keep`'s data file) and English loanwords (`LOANWORDS`) are evidence, never names. Also the
+patterns of the cues (`names`, `cues`).
 """
 
 from __future__ import annotations
 
 import importlib
+import json
 import re
+from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 from ingest.redact.keep import bundled_brands, bundled_loanwords
 from ingest.redact.rules import _L, _U
@@ -31,9 +36,8 @@ _HONORIFICS_EN = (
     r"Mr\.?|Mrs\.?|Ms\.?|Miss|Mx\.?|Dr\.?|Prof\.?|Sir|Dame|Lady|Lord|Doctor|Professor|Mister"
 )
 
-_REL_FR = (
-    r"(?:ma|mon|notre|nos|sa|son|leur|ta|ton|une|un|la|le|l['’]|cette|ce|votre|avec|chez)\s+"
-    r"(?:petite\s+|grande\s+|meilleure\s+|meilleur\s+)?"
+# People named by their tie or their job: « ma sœur Claire », "the sales assistant, Priya".
+_ROLES_FR = (
     r"(?:sœur|soeur|frère|frere|mère|mere|maman|père|pere|papa|mari|femme|épouse|époux|copine|copain|"
     r"amie|ami|pote|cousine|cousin|fille|fils|collègue|collegue|voisine|voisin|compagne|compagnon|"
     r"conjointe|conjoint|belle-sœur|belle-soeur|beau-frère|belle-mère|beau-père|tante|oncle|nièce|"
@@ -43,12 +47,15 @@ _REL_FR = (
     r"coiffeur|serveuse|serveur|pharmacienne|pharmacien|infirmière|infirmier|kiné|dentiste|"
     r"stagiaire|directrice|directeur|interlocutrice|interlocuteur|esthéticienne|fiancée|fiancé|"
     r"coloc|colocataire|filleule|filleul|marraine|parrain|nounou|prof|professeure|médecin)"
+)
+_REL_FR = (
+    r"(?:ma|mon|notre|nos|sa|son|leur|ta|ton|une|un|la|le|l['’]|cette|ce|votre|avec|chez)\s+"
+    r"(?:petite\s+|grande\s+|meilleure\s+|meilleur\s+)?"
+    rf"{_ROLES_FR}"
     r"(?:\s+(?:du|de la|de l['’]|des)\s+(?:magasin|boutique|service client|SAV|agence|banque))?"
     r",?\s+"
 )
-_REL_EN = (
-    r"(?:my|our|his|her|their|your|a|the|this|with)\s+"
-    r"(?:little\s+|big\s+|older\s+|younger\s+|best\s+|new\s+|lovely\s+|other\s+)?"
+_ROLES_EN = (
     r"(?:(?:delivery|customer service|customer support|sales|store|shop|support|service|floor|"
     r"duty|account|branch|returns|repairs|billing|night|bank)\s+)?"
     r"(?:sister|brother|mother|mum|mom|dad|father|husband|wife|partner|boyfriend|girlfriend|"
@@ -59,6 +66,11 @@ _REL_EN = (
     r"clerk|technician|engineer|stylist|hairdresser|waiter|waitress|nurse|doctor|pharmacist|"
     r"receptionist|host|consultant|designer|owner|supervisor|intern|coach|teacher|tutor|"
     r"babysitter|nanny|landlord|landlady|contact)"
+)
+_REL_EN = (
+    r"(?:my|our|his|her|their|your|a|the|this|with)\s+"
+    r"(?:little\s+|big\s+|older\s+|younger\s+|best\s+|new\s+|lovely\s+|other\s+)?"
+    rf"{_ROLES_EN}"
     r"(?:\s+(?:at the|at|from the|from)\s+(?:shop|store|bank|agency|helpdesk|help desk|support))?"
     r",?\s+"
 )
@@ -66,12 +78,61 @@ _REL_EN = (
 # Cues that introduce a person by name: « un certain Fabrice », "someone called Raj".
 _NAMED_FR = (
     r"(?:un\s+certain|une\s+certaine|qui\s+s['’]appel(?:le|ait)|(?:pré)?nommée?|"
-    r"s['’]appel(?:le|ait)|demandez|demander)\s+"
+    r"[sm]['’]appel(?:le|ait|ais)|moi,?\s+c['’]est|demandez|demander)\s+"
 )
 _NAMED_EN = (
-    r"(?:called|named|name\s+is|name\s+was|ask(?:ed)?\s+for|asking\s+for|shout-?out\s+to|"
+    r"(?:called|named|name\s+is|name\s+was|name['’]s|ask(?:ed)?\s+for|asking\s+for|shout-?out\s+to|"
     r"(?:spoke|speak|spoken|talked|chatted)\s+(?:to|with))\s+"
 )
+# Cues that mention a person, or a shop, or a thing: « c'est X qui », « merci à X », "thanks to
+# X", "according to X". They vouch only for a known first name or surname (`cues`).
+_MENTION_FR = (
+    r"(?:(?:un\s+grand\s+)?merci(?:\s+beaucoup)?\s+à|grâce\s+à|d['’]après|selon|j['’]ai\s+eu|"
+    r"(?:parlé|discuté|échangé|affaire)\s+(?:à|avec)|tombée?\s+sur|de\s+la\s+part\s+de|"
+    r"(?:demandé|écrit|téléphoné)\s+à|avec)\s+"
+)
+_MENTION_EN = (
+    r"(?:thanks|thank\s+you|cheers|kudos|shout\s+out)(?:\s+(?:so\s+much|again))?(?:\s+to)?|"
+    r"(?:dealt|dealing)\s+with|(?:served|helped|assisted|looked\s+after)\s+by|according\s+to|"
+    r"(?:told|asked|emailed|messaged|phoned|rang|thanked)"
+)
+_MENTION_EN = rf"(?:{_MENTION_EN})\s+"
+# « c'est Rodrigue qui m'a répondu », "it was Kowalski who sorted it".
+_WHO_FR = r"c['’](?:est|était)\s+(?:(?:finalement|toujours|encore|enfin)\s+)?"
+_WHO_FR_AFTER = r"\s+qui\b"
+_WHO_EN = (
+    r"(?:it\s+was|it\s+is|it['’]s|that\s+was|that['’]s)\s+"
+    r"(?:(?:finally|always|actually)\s+)?"
+)
+_WHO_EN_AFTER = r"\s+who\b"
+# A role after the name: « Sophie, du SAV », « Guillon, le livreur », "Fitzgerald from support",
+# "Rhiannon, the store manager".
+_ROLE_AFTER_FR = (
+    r"(?:,?\s+(?:du|de\s+la|de\s+l['’]|des)\s+(?:SAV|service\s+(?:client|clients|après-vente|"
+    r"consommateurs?)|accueil|standard|hotline|support)\b|"
+    rf",\s+(?:la|le|l['’]|notre|ma|mon|une|un|leur|votre)\s+{_ROLES_FR}\b)"
+)
+_ROLE_AFTER_EN = (
+    r"(?:\s+(?:from|at|on)\s+(?:the\s+)?(?:customer\s+(?:service|services|support|care)|"
+    r"(?:tech\s+)?support|help\s?desk|front\s+desk|returns\s+desk|reception|billing|"
+    r"complaints|the\s+till|the\s+counter)\b|"
+    rf",\s+(?:the|our|my|a|an|their|your)\s+(?:(?:lovely|new|friendly|duty)\s+)?{_ROLES_EN}\b)"
+)
+# What people do after their name, not shops: « Moreau m'a rappelée », "Kowalski called me".
+_ACTS_FR = (
+    r"[ \u00a0](?:m['’]a(?:vait)?|nous\s+a(?:vait)?|l['’]a|lui\s+a|m['’]|"
+    r"(?:a|avait)\s+(?:dit|répondu|rappelé|appelé|expliqué|proposé|conseillé|promis|assuré|"
+    r"confirmé|refusé|accepté|pris|validé|géré|réglé|trouvé)|"
+    r"est\s+(?:venue?|passée?|arrivée?|revenue?|restée?)|"
+    r"(?:était|est)\s+(?:super|très|vraiment|adorable|sympa|gentille?|aimable|désagréable))(?!\w)"
+)
+_ACTS_EN = (
+    r"[ \u00a0](?:told|said|called|rang|phoned|emailed|texted|messaged|explained|helped|sorted|"
+    r"fixed|replied|answered|offered|suggested|recommended|promised|apologi[sz]ed|refunded|"
+    r"came|(?:was|is|has\s+been)\s+(?:very|really|super|so|lovely|great|brilliant|rude|helpful|"
+    r"kind|amazing|patient|fantastic|unhelpful))(?!\w)"
+)
+
 # French fillers that open English names: "Ben" is a name in English.
 _FRENCH_FILLERS = frozenset({"ben", "bah", "bon", "euh", "hum", "genre"})
 
@@ -127,7 +188,8 @@ _PLACES = {
         "Devon Kent Troy Tours Laval Angers Nancy Montana Dakota Carolina Regina Lorraine "
         "Normandie Bretagne Provence Albi Agen Rennes Nantes Lille Caen Rouen Brest Reims "
         "France Jordan Chad Israel India Kenya Sierra Siena Dakota Savoie Maurice Lorient "
-        "London Londres Manchester Bristol Dublin Boston Chicago Seattle Toronto Montréal Québec"
+        "London Londres Manchester Bristol Dublin Boston Chicago Seattle Toronto Montréal Québec "
+        "Kingston Preston Milton Washington Liban Montserrat"
     ).split()
 }
 # Brands and services common in journey research: never a name (extend per workspace with
@@ -221,9 +283,52 @@ _ORG_TAILS = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class PersonNames:
+    """The bundled gazetteer (``data/person_names.json``, built by `build_names` from INSEE's and
+    the US Census' name files), folded: first names, first names that are also words, surnames
+    that are not words."""
+
+    first: frozenset[str]
+    ambiguous: frozenset[str]
+    surnames: frozenset[str]
+
+
+@lru_cache(maxsize=1)
+def person_names() -> PersonNames:
+    raw = resources.files("ingest.redact").joinpath("data/person_names.json").read_text("utf-8")
+    data = json.loads(raw)
+    return PersonNames(
+        frozenset(data["first_names"]),
+        frozenset(data["ambiguous_first_names"]),
+        frozenset(data["surnames"]),
+    )
+
+
 @lru_cache(maxsize=1)
 def first_names() -> frozenset[str]:
-    """First names from Faker's person providers (MIT): English, French and a few neighbours."""
+    """Known first names: Faker's person providers (MIT: English, French and neighbours), and
+    the bundled gazetteer's (INSEE, US Census), folded."""
+    bundled = person_names()
+    return (_faker_first_names() | bundled.first | bundled.ambiguous) - _NOT_NAMES
+
+
+@lru_cache(maxsize=1)
+def ambiguous_first_names() -> frozenset[str]:
+    """First names of the bundled gazetteer that are also words (« Blanche », "Ginger"): names
+    mid-sentence, not alone at the start of a sentence. Faker's names are left to the curated
+    lists (`_SENTENCE_INITIAL_ONLY`, `_COMMON_CAPS`)."""
+    return person_names().ambiguous - _faker_first_names()
+
+
+@lru_cache(maxsize=1)
+def surnames() -> frozenset[str]:
+    """Surnames that are not words (« Moreau », "Kowalski"; not « Petit », "Brown"), folded."""
+    return person_names().surnames - _faker_first_names() - _NOT_NAMES
+
+
+@lru_cache(maxsize=1)
+def _faker_first_names() -> frozenset[str]:
     names: set[str] = set()
     for locale in (
         "en_US",
@@ -277,7 +382,7 @@ def first_names() -> frozenset[str]:
             names.update(str(n) for n in getattr(provider, attribute, ()))
     names.update(_DIMINUTIVES)
     latin = re.compile(r"[A-ZÀ-ÖØ-Þ][A-Za-zÀ-ÖØ-öø-ÿĀ-ž'’-]+")
-    return frozenset(fold(n) for n in names if latin.fullmatch(n)) - _NOT_NAMES
+    return frozenset(fold(n) for n in names if latin.fullmatch(n))
 
 
 # Short forms the Faker lists lack.
@@ -301,3 +406,11 @@ _NOT_NAMES = frozenset(
         "Sunday Monday Friday Saturday Jumbo Kindle"
     ).split()
 )
+
+
+@lru_cache(maxsize=1)
+def lower_case_names() -> frozenset[str]:
+    """First names that are no word in any case, so that a cue may vouch for them written in
+    lower case (« ma conseillère nathalie », "a guy called marcus"): not « rose », "will"."""
+    unsafe = person_names().ambiguous | _COMMON_CAPS | _SENTENCE_INITIAL_ONLY | _PLACES
+    return frozenset(n for n in first_names() - unsafe if len(n) > 2)

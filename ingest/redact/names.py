@@ -1,18 +1,25 @@
-"""Person names: known names, honorific and relational cues, a first-name gazetteer, spaCy's NER.
+"""Person names: known names, honorific and relational cues, context cues, a first-name
+gazetteer, spaCy's NER.
 
 Known names (speaker labels, participant metadata) are always redacted, with each of their words
 when capitalised; honorific patterns (« Mme Dupont », "Mr. Smith"); relational cues (« ma sœur
-Claire », « la vendeuse, Sophie », "my husband Will"); the gazetteer of `lexicon.first_names`
-followed by surname extension (particles « de La », hyphens, initials « D. »); and the NER of
-spaCy's French model ``fr_core_news_sm`` (tok2vec + ner only), filtered against organisations.
+Claire », « la vendeuse, Sophie », "my husband Will"), introductions (« je m'appelle », "my name
+is") and, after any of them, a lower-case first name that is no word (« ma conseillère
+nathalie »); the context cues of `cues` (« c'est X qui », "thanks to X", "X from support", a bare
+surname then what people do); the gazetteer of `lexicon.first_names` (Faker's, INSEE's and the US
+Census' first names) followed by surname extension (particles « de La », hyphens, initials
+« D. »); a first name that is also a word (« Prune », "Ginger") opens a sentence as a person only
+before a speaker label or what people do; and the NER of spaCy's French model
+``fr_core_news_sm`` (tok2vec + ner only), filtered against organisations.
 
 Brands, channels and loanwords (`keep`: the bundled gazetteer plus ``allow_terms``, e.g. a
 workspace's ``keep-names.txt``) are cut out of every detection but known names: « Leroy Merlin »,
 « le Black Friday » stay. Two exceptions keep a person a person: an honorific (« Mme Boulanger »),
 and a one-word brand right after a first name, read as a surname (« Marie Picard »); a brand that is
-also a first name (« Lydia », "Zara") is a person after a relational cue (« ma sœur Lydia »).
-Greetings glued to a name by the NER (« Bonjour Léa ») are trimmed off. The spaCy pipeline is
-passed in or loaded lazily on first use.
+also a first name (« Lydia », "Zara") is a person after a kinship cue (« ma sœur Lydia ») or an
+introduction, not after a job (« la vendeuse Sephora » works at Sephora). Greetings glued to a name
+by the NER (« Bonjour Léa ») are trimmed off, and so is what comes before an honorific inside an
+entity (« Rappelez Mme Cordier »). The spaCy pipeline is passed in or loaded lazily on first use.
 """
 
 from __future__ import annotations
@@ -23,9 +30,20 @@ from collections.abc import Callable, Iterable
 from functools import lru_cache
 from typing import Any
 
+from ingest.redact import cues
+from ingest.redact.context import (
+    _PARTICLES,
+    _followed_by_label,
+    _followed_by_verb,
+    _next_is_org,
+    _product_context,
+    _sentence_initial,
+    extend_name,
+    rejected,
+)
+from ingest.redact.cues import LOWER_WORD, extend_lower, lower_name
 from ingest.redact.keep import KeepList, Kept, KeptKind, fold_keep_length
 from ingest.redact.lexicon import (
-    _COLOUR_HEADS,
     _COMMON_CAPS,
     _FRENCH_FILLERS,
     _GREETINGS,
@@ -36,8 +54,6 @@ from ingest.redact.lexicon import (
     _NAME_WORD_RE,
     _NAMED_EN,
     _NAMED_FR,
-    _ORG_HEADS,
-    _ORG_TAILS,
     _PARTICLE,
     _PLACES,
     _REL_EN,
@@ -45,13 +61,22 @@ from ingest.redact.lexicon import (
     _SENTENCE_INITIAL_ONLY,
     DEFAULT_ALLOW,
     LOANWORDS,
+    ambiguous_first_names,
     first_names,
+    surnames,
 )
-from ingest.redact.rules import _L, _U
 from ingest.redact.spans import Detection
 from ingest.redact.vault import PiiKind, fold
 
 NlpLoader = Callable[[], Any]
+
+
+_END = r"(?![\w'’-])"  # a lower-case name ends its word
+
+
+@lru_cache(maxsize=16)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
 
 
 @lru_cache(maxsize=1)
@@ -105,6 +130,7 @@ class PersonFinder:
         spans += self._known(text, known_names)
         if self.use_patterns:
             spans += self._cued(text, lang)
+            spans += cues.find(text, lang)
         if self.use_gazetteer:
             spans += self._gazetteer(text, lang)
         if self.use_ner and lang in self.ner_languages:
@@ -164,20 +190,32 @@ class PersonFinder:
             rf"(?<!\w)(?:{honorifics})\s+",
             # « notre voisine Mme Da Silva »: the honorific belongs to the cue, not to the name
             rf"(?<!\w)(?i:{_REL_FR if lang == 'fr' else _REL_EN})(?:(?:{honorifics})\s+)?",
-            rf"(?<!\w)(?i:{_NAMED_FR if lang == 'fr' else _NAMED_EN})",
+            rf"(?<!\w)(?i:{_NAMED_FR if lang == 'fr' else _NAMED_EN})(?:(?:{honorifics})\s+)?",
         ]
+        name = rf"(?:(?P<name>{_NAME_WORD}|{_PARTICLE}\s?{_NAME_WORD})|(?P<low>{LOWER_WORD}){_END})"
         out: list[Detection] = []
         for cue, source in zip(cues, ("honorific", "relational", "named"), strict=True):
-            for m in re.finditer(rf"{cue}(?P<name>{_NAME_WORD}|{_PARTICLE}\s?{_NAME_WORD})", text):
+            for m in _compiled(rf"{cue}{name}").finditer(text):
+                if m.group("low") is not None:  # « ma conseillère nathalie »
+                    start = m.start("low")
+                    if not (
+                        lower_name(m.group("low"))
+                        or (source == "honorific" and fold(m.group("low")) in surnames())
+                    ):
+                        continue
+                    out.append(
+                        Detection(start, extend_lower(text, m.end("low")), PiiKind.PERSON, source)
+                    )
+                    continue
                 start = m.start("name")
-                end = self._extend(text, m.end("name"))
-                if self._rejected(text[start:end]):
+                end = extend_name(text, m.end("name"))
+                if rejected(text[start:end]):
                     continue
                 out.append(Detection(start, end, PiiKind.PERSON, source))
         return out
 
     def _gazetteer(self, text: str, lang: str) -> list[Detection]:
-        names = first_names()
+        names, ambiguous = first_names(), ambiguous_first_names()
         out: list[Detection] = []
         for m in _NAME_WORD_RE.finditer(text):
             start = m.start()
@@ -190,14 +228,15 @@ class PersonFinder:
                 continue
             if folded in _PLACES:
                 continue
+            initial_only = folded in _SENTENCE_INITIAL_ONLY or folded in ambiguous
             initial = _sentence_initial(text, start)
-            end = self._extend(text, m.end())
+            end = extend_name(text, m.end())
             has_surname = end > m.end()
             if (
-                folded in _SENTENCE_INITIAL_ONLY
+                initial_only
                 and initial
                 and not has_surname
-                and not (_followed_by_label(text, m.end()) or _followed_by_verb(text, m.end()))
+                and not _subject(text, m.end(), lang, strict=folded in ambiguous)
             ):
                 continue
             if _product_context(text, start):
@@ -208,16 +247,16 @@ class PersonFinder:
                 and not (lang == "en" and folded in _FRENCH_FILLERS)
             ):
                 continue
-            if folded in _SENTENCE_INITIAL_ONLY and not has_surname and _next_is_org(text, m.end()):
+            if initial_only and not has_surname and _next_is_org(text, m.end()):
                 continue
-            if self._rejected(text[start:end]):
+            if rejected(text[start:end]):
                 continue
             out.append(Detection(start, end, PiiKind.PERSON, "gazetteer"))
         return out
 
     def _ner_people(self, text: str, lang: str) -> list[Detection]:
         out: list[Detection] = []
-        names = first_names()
+        names, ambiguous = first_names(), ambiguous_first_names()
         for offset, doc in self._ner_docs(text):
             for ent in doc.ents:
                 if ent.label_ != "PER":
@@ -228,7 +267,7 @@ class PersonFinder:
                     continue
                 surface = text[start:end]
                 words = _NAME_WORD_RE.findall(surface)
-                if not words or self._rejected(surface):
+                if not words or rejected(surface):
                     continue
                 if re.search(r"\d|@", surface) or len(surface.split()) > 5:
                     continue
@@ -246,9 +285,9 @@ class PersonFinder:
                     continue
                 if (
                     len(words) == 1
-                    and fold(words[0]) in _SENTENCE_INITIAL_ONLY
+                    and (fold(words[0]) in _SENTENCE_INITIAL_ONLY or fold(words[0]) in ambiguous)
                     and _sentence_initial(text, start)
-                    and not (_followed_by_label(text, end) or _followed_by_verb(text, end))
+                    and not _subject(text, end, lang, strict=fold(words[0]) in ambiguous)
                 ):
                     continue
                 out.append(Detection(start, end, PiiKind.PERSON, "ner"))
@@ -265,38 +304,16 @@ class PersonFinder:
         for (offset, _), doc in zip(chunks, docs, strict=True):
             yield offset, doc
 
-    def _extend(self, text: str, end: int) -> int:
-        """Grow a name over a surname: « Léa Martin », « Jean-Baptiste de La Fontaine », « D. »."""
-        surname = re.compile(rf"[ \u00a0](?:{_PARTICLE}[ \u00a0]?)?(?P<w>{_NAME_WORD}|{_INITIAL})")
-        while True:
-            m = surname.match(text, end)
-            if not m:
-                return end
-            word = m.group("w")
-            folded = fold(word)
-            if (
-                folded in _COMMON_CAPS
-                or folded in LOANWORDS_FOLDED
-                or folded in _ORG_TAILS
-                or folded in _PLACES
-                or text[m.end() : m.end() + 1] in ("@",)
-            ):
-                return end
-            end = m.end()
 
-    def _rejected(self, surface: str) -> bool:
-        """An organisation or a common word, not a person (brands: `_protect`)."""
-        words = [fold(w) for w in re.split(r"[\s]+", surface) if w]
-        if not words:
-            return True
-        if words[0] in _ORG_HEADS or (words[-1] in _ORG_TAILS and len(words) > 1):
-            return True
-        if words[0] in _COLOUR_HEADS and len(words) > 1:
-            return True
-        return all(w in _COMMON_CAPS and w not in _SENTENCE_INITIAL_ONLY for w in words)
-
-
-LOANWORDS_FOLDED = frozenset(fold(w) for w in LOANWORDS)
+_KIN = re.compile(
+    r"(?i:sœur|soeur|frère|frere|mère|mere|maman|père|pere|papa|mari|femme|épouse|époux|copine|"
+    r"copain|amie|ami|pote|cousine|cousin|fille|fils|voisine|voisin|compagne|compagnon|conjointe|"
+    r"conjoint|tante|oncle|nièce|neveu|mamie|papi|fiancée|fiancé|coloc|colocataire|filleule|"
+    r"filleul|marraine|parrain|nounou|sister|brother|mother|mum|mom|dad|father|husband|wife|"
+    r"partner|boyfriend|girlfriend|friend|mate|neighbour|neighbor|cousin|daughter|son|aunt|uncle|"
+    r"niece|nephew|flatmate|roommate|grandma|grandmother|grandpa|grandfather|nan|fiance|nanny|"
+    r"babysitter)[,\s]+$"
+)
 
 
 def _exempt(text: str, d: Detection, k: Kept) -> bool:
@@ -306,8 +323,15 @@ def _exempt(text: str, d: Detection, k: Kept) -> bool:
     if k.kind == KeptKind.LOANWORD or k.words > 1:
         return False
     names = first_names()
-    if d.source in ("relational", "named") and k.start == d.start and k.folded in names:
-        return True  # « ma sœur Lydia »
+    if (
+        k.start == d.start
+        and k.folded in names
+        and (
+            d.source == "named"
+            or (d.source == "relational" and _KIN.search(text[max(0, d.start - 30) : d.start]))
+        )
+    ):
+        return True  # « ma sœur Lydia »; but « la vendeuse Sephora » works at Sephora
     first = _NAME_WORD_RE.match(text, d.start)
     before = re.search(r"(\w+)[ \u00a0]+$", text[d.start : k.start])
     return (
@@ -341,61 +365,20 @@ def _still_a_name(text: str, start: int, end: int) -> bool:
     return not _sentence_initial(text, start)
 
 
-def _sentence_initial(text: str, start: int) -> bool:
-    before = text[max(0, start - 4) : start].rstrip(" \u00a0\t*«“\"'(")
-    return not before or before[-1] in ".!?…:\n>"
-
-
-def _followed_by_label(text: str, end: int) -> bool:
-    """« Rose : » or "Will (0:12):" — a speaker label."""
-    return bool(re.match(r"\s?(?:\(\d[\d:]*\)\s?)?:", text[end : end + 12]))
-
-
-_PERSON_NEXT = re.compile(
-    r"[ \u00a0]?(?:,|(?:m['’]|l['’]|nous|me|m['’]a|a|avait|est|était|dit|disait|trouve|pense|"
-    r"de l['’]|du|des|et|told|said|says|was|is|has|had|from|at|in|called|gave|helped|asked|came|"
-    r"recommended|thinks|thought|and|showed|sent|wrote|replied|answered|explained|suggested)"
-    r"(?![\w]))"
-)
-_PRODUCT_BEFORE = re.compile(
-    r"(?:\b(?P<det>(?i:le|la|les|un|une|du|des|ce|cette|the|a|an|this|that|our|their|modèle|canapé|"
-    r"collection|gamme|lampe|marque|produit|vase|couleur|teinte|série|ligne|coloris|model|range|"
-    r"appli|application|app|site|enseigne|boutique|magasin|abonnement|offre|programme|montre|"
-    r"robot|store|shop|website|membership|plan|offer|scheme|watch|"
-    rf"line|colour|color|brand))|\b(?P<head>[{_U}][{_L}]+))[ \u00a0]$"
-)
-
-
-def _followed_by_verb(text: str, end: int) -> bool:
-    """ "Rose told me…", « Pierre m'a dit… »: a sentence-initial word that is then a subject."""
-    return bool(_PERSON_NEXT.match(text, end))
-
-
-def _product_context(text: str, start: int) -> bool:
-    """« le canapé Olive », "the Grace collection", « Maison Rose »: a product or brand name."""
-    before = text[max(0, start - 20) : start]
-    m = _PRODUCT_BEFORE.search(before)
-    if not m:
-        return False
-    if m.group("det"):
+def _subject(text: str, end: int, lang: str, *, strict: bool) -> bool:
+    """A sentence-initial word followed by a speaker label or a verb: a person. `strict` (a name
+    that is also a word: « Prune et cerise », "Ginger and lemon"): a label or what people do."""
+    if _followed_by_label(text, end):
         return True
-    return fold(m.group("head") or "") in _ORG_HEADS
-
-
-def _next_is_org(text: str, end: int) -> bool:
-    m = re.match(rf"\s+({_NAME_WORD})", text[end:])
-    return m is not None and fold(m.group(1)) in _ORG_TAILS
-
-
-_PARTICLES = frozenset("de du des la le d' van von der den da di del ben bin ibn".split())
+    return cues.acts(text, end, lang) if strict else _followed_by_verb(text, end)
 
 
 def _trim_person(text: str, start: int, end: int) -> tuple[int, int]:
     """An entity without the honorific, the greeting (« Bonjour Léa ») or the sentence word
     ("Thanks Emma") glued before it, nor the punctuation after it."""
-    m = re.match(rf"(?:{_HONORIFICS_FR}|{_HONORIFICS_EN})\s+", text[start:end])
-    if m:
-        start += m.end()
+    honorific = re.search(rf"(?<!\w)(?:{_HONORIFICS_FR}|{_HONORIFICS_EN})\s+", text[start:end])
+    if honorific:  # « Rappelez Mme Cordier »: the name starts after the honorific
+        start += honorific.end()
     while m := re.match(r"([\w'’-]+)[\s,!]+(?=\w)", text[start:end]):
         word = fold(m.group(1))
         if word not in _GREETINGS and not (
