@@ -133,7 +133,7 @@ def test_an_invented_quote_goes_back_alone_and_what_stays_wrong_is_shown_once(
     assert len(extraction) == 2  # the answer, then one targeted repair; not retried after
     repair = extraction[1]["messages"]
     assert [m["role"] for m in repair] == ["system", "user"]  # not the conversation
-    assert 'item="1"' in repair[1]["content"] and 'item="2"' not in repair[1]["content"]
+    assert 'items="1-1"' in repair[1]["content"]  # only the failing item
     assert "Le vendeur m'a offert" in repair[1]["content"]
     # The fake model finds nothing like the invented quote in the segments it is shown: it
     # leaves the item out, which is shown once with the reason.

@@ -109,7 +109,7 @@ def test_a_misquote_goes_back_alone_with_only_its_segment_and_is_fixed(
     assert [m["role"] for m in repair["messages"]] == ["system", "user"]  # not the conversation
     assert repair["messages"][0] == first["messages"][0]  # the same system prompt
     data = repair["messages"][1]["content"]
-    assert 'item="1"' in data and 'item="2"' not in data  # only the failing item
+    assert 'items="1-1"' in data  # only the failing item
     assert f"[{cited['number']}] {cited['quote']}" in data  # with its segment's text …
     shown = [line for line in data.splitlines() if line.startswith("[")]
     assert len(shown) == 1  # … and no other segment, nor the chunk
@@ -161,7 +161,8 @@ def test_repairs_from_several_chunks_share_one_call(
     requests = extractions(server)
     assert len(requests) == 3  # one per interview, then one repair for both
     repair = user(requests[2])
-    assert repair.count('item="') - 1 == server.knobs.counts["misquote"] == 6  # 3 + 3
+    assert 'items="1-3">' in repair and 'items="4-6">' in repair  # a block per chunk
+    assert server.knobs.counts["misquote"] == 6
     assert not journey_map.ungrounded
 
 
@@ -190,9 +191,10 @@ def test_the_fault_knobs_fail_the_expected_number_of_claims(
 
 
 def test_fault_knob_positions_and_kinds_are_spread_by_share() -> None:
-    knobs = FaultKnobs(misquote=0.2, unknown_ids=0.05, interviewer=0.05)
-    assert knobs.positions(10) == [1, 4, 8]  # round(0.3 × 10) = 3, spread
-    assert knobs.kinds(4) == ["misquote", "misquote", "unknown_ids", "misquote"]
+    assert FaultKnobs(misquote=0.3).positions(10) == [1, 4, 8]  # round(0.3 × 10), spread
+    knobs = FaultKnobs(misquote=0.5, unknown_ids=0.25, interviewer=0.25)
+    assert knobs.positions(4) == [0, 1, 2, 3]
+    assert knobs.kinds(4) == ["misquote", "interviewer", "unknown_ids", "misquote"]
     assert truncated("Le colis est arrivé en retard.") == "Le colis est…"
     assert unaccented("arrivé à Noël") == "arrive a Noel"
     assert paraphrased("Le colis est arrivé en retard.") == "En gros, Le colis est arrivé en"

@@ -475,14 +475,6 @@ def rejects_method(error: BaseException) -> bool:
     return error.status_code == 500 and any(word in message for word in _METHOD_WORDS)
 
 
-def _raw_text(raw: Any) -> str:
-    calls = getattr(raw, "tool_calls", None) or []
-    if calls:
-        return json.dumps(calls[0].get("args", {}), ensure_ascii=False)
-    content = getattr(raw, "content", "")
-    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
-
-
 def add_usage(usage: TokenUsage, raw: Any) -> None:
     metadata = getattr(raw, "usage_metadata", None) or {}
     usage.input_tokens += int(metadata.get("input_tokens", 0))

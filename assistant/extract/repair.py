@@ -2,9 +2,10 @@
 
 After every chunk's first answer, the items whose quote is not copied from their segments are
 *pending*. A repair call carries a batch of them — from any chunk of the build, so the fixed cost
-of a call is paid once per batch, not per chunk — each in its own data block with the problem,
-the quote the model gave and the numbered text of the segments it cited or the nearest ones;
-never the whole chunk, never the conversation. The model answers, per item it can fix, the
+of a call is paid once per batch, not per chunk — each item with (the start of) the quote the
+model gave and the numbered text of the segments it cited, or the nearest ones; never the whole
+chunk, never the conversation. Items are numbered 1..k in the call; a chunk's items share one
+data block (segment numbers are a chunk's). The model answers, per item it can fix, the
 segments and the quote; the fix is checked like a first answer.
 
 What a repair cannot do stays visible, once, with its reason: an item the answer leaves out,
@@ -87,32 +88,43 @@ class ChunkState:
         return [item for item, _ in self.accepted.values()] + [item for item, _ in self.final]
 
 
-def render_item(number: int, pending: Pending, nonce: str) -> str:
-    """One item's data block: its quote (or, without one, its claim) and the numbered segments
-    to take it from. The problem is the prompt's (the quote is not copied from its segments);
-    the map keeps the full reason."""
+def render_item(number: int, pending: Pending) -> str:
+    """One item's lines: its number and what it quoted (or, without a quote, its claim), then
+    the numbered segments to take the quote from. The problem is the prompt's (the quote is not
+    copied from its segments); the map keeps the full reason."""
     quote = str(pending.item.get("quote") or "")
-    said = f"quote: {_shown(quote)}" if quote else f"claim: {_shown(pending.ungrounded.claim)}"
-    lines = [said]
+    said = f"quote: {_hint(quote)}" if quote else f"claim: {_hint(pending.ungrounded.claim)}"
     offer = pending.state.offer
     text = offer.sources[pending.source_id].text
+    lines = [f"{number}. {said}"]
     for segment in sorted(pending.context, key=lambda s: s.index):
-        lines.append(f"[{offer.numbers[segment.id]}] {text[segment.start : segment.end]}")
-    body = defuse("\n".join(lines))
-    return f'<source-{nonce} item="{number}">\n{body}\n</source-{nonce}>'
+        spoken = " ".join(text[segment.start : segment.end].split("\n"))
+        lines.append(f"[{offer.numbers[segment.id]}] {spoken}")
+    return "\n".join(lines)
 
 
-def _shown(text: str) -> str:
-    """A hint of what the model said: its first `HINT_CHARS` characters (the segments follow in
-    full, and the answer must be copied from them)."""
+def _hint(text: str) -> str:
+    """What the model said, cut at `HINT_CHARS` characters (the segments follow in full, and
+    the answer must be copied from them)."""
     hint = text if len(text) <= HINT_CHARS else text[:HINT_CHARS].rstrip() + "…"
     return json.dumps(hint, ensure_ascii=False)
 
 
 def render_repair(batch: Sequence[Pending]) -> str:
-    """The data of one repair call: a block per item, numbered from 1, under one nonce."""
-    nonce = nonce_of([render_item(n, p, "") for n, p in enumerate(batch, 1)])
-    return "\n".join(render_item(n, p, nonce) for n, p in enumerate(batch, 1))
+    """The data of one repair call: items numbered from 1, one block per chunk (segment numbers
+    are a chunk's), under one nonce."""
+    groups: list[list[tuple[int, Pending]]] = []
+    for number, entry in enumerate(batch, 1):
+        if groups and groups[-1][0][1].state is entry.state:
+            groups[-1].append((number, entry))
+        else:
+            groups.append([(number, entry)])
+    bodies = ["\n".join(render_item(n, entry) for n, entry in group) for group in groups]
+    nonce = nonce_of(bodies)
+    return "\n".join(
+        f'<source-{nonce} items="{group[0][0]}-{group[-1][0]}">\n{defuse(body)}\n</source-{nonce}>'
+        for group, body in zip(groups, bodies, strict=True)
+    )
 
 
 def shown_numbers(batch: Sequence[Pending]) -> list[int]:
@@ -125,7 +137,7 @@ def batches(pending: Sequence[Pending], budget: int, count: TokenCounter) -> lis
     groups: list[list[Pending]] = []
     used = 0
     for entry in pending:
-        size = count(render_item(len(groups[-1]) + 1 if groups else 1, entry, "0" * 8))
+        size = count(render_item(len(groups[-1]) + 1 if groups else 1, entry))
         if not groups or used + size > budget:
             groups.append([])
             used = 0

@@ -44,7 +44,8 @@ _NUMBERED = re.compile(r"^\[(?P<n>\d+)\] (?P<rest>.*)$")
 _MARK = re.compile(r"\[(\d+)\] ")
 _TURN = re.compile(r"^(?:\[[\d:]+\]\s*)?(?P<label>[^:\n]{1,40}?)\s*:\s*$")
 _SPOKEN = re.compile(r"^(?:\[[\d:]+\]\s*)?(?P<label>[^:\n]{1,40}?)\s*:\s*(?P<speech>.+)$")
-_ITEM = re.compile(r'item="(?P<n>\d+)"')
+_ITEMS = re.compile(r'items="\d+-\d+"')
+_ITEM_LINE = re.compile(r"^(?P<n>\d+)\. (?:quote|claim): (?P<said>.*)$")
 _INTERVIEWERS = ("enquêt", "interview", "q", "modérat", "moderat")
 _LANES = ("action", "obstacle", "emotion", "motivation", "touchpoint", "question", "expectation")
 FIX_SIMILARITY = 75
@@ -68,7 +69,7 @@ def user_text(request: dict[str, Any]) -> str:
 
 
 def is_repair(request: dict[str, Any]) -> bool:
-    return any(block["attrs"] and _ITEM.search(block["attrs"]) for block in blocks(request))
+    return any(block["attrs"] and _ITEMS.search(block["attrs"]) for block in blocks(request))
 
 
 def is_first(request: dict[str, Any]) -> bool:
@@ -141,24 +142,33 @@ def read_sources(request: dict[str, Any], per_source: int = 6) -> list[dict[str,
 
 
 def fix_items(request: dict[str, Any]) -> list[dict[str, Any]]:
-    """A repair's answer: each item whose quote is close to a shown segment gets that segment
-    (quoted whole); an item like none of them (an invented quote) is left out."""
+    """A repair's answer: each item whose quote is close to one of its shown segments gets that
+    segment (quoted whole); an item like none of them (an invented quote) is left out."""
     fixes = []
     for block in blocks(request):
-        number = _ITEM.search(block["attrs"] or "")
-        if number is None:
+        if not _ITEMS.search(block["attrs"] or ""):
             continue
-        lines = block["body"].splitlines()
-        quoted = next((line[7:] for line in lines if line.startswith("quote: ")), '""')
-        quote = fold(str(json.loads(quoted)))
-        shown = [Shown(int(m["n"]), m["rest"], False) for m in map(_NUMBERED.match, lines) if m]
-        scored = [(fuzz.partial_ratio(quote, fold(s.text)), s) for s in shown if quote]
-        if not scored:
-            continue
-        score, best = max(scored, key=lambda entry: entry[0])
-        if score >= FIX_SIMILARITY:
-            fixes.append({"item": int(number["n"]), "segments": [best.number], "quote": best.text})
+        for number, quote, shown in _repair_items(block["body"]):
+            scored = [(fuzz.partial_ratio(quote, fold(s.text)), s) for s in shown if quote]
+            if not scored:
+                continue
+            score, best = max(scored, key=lambda entry: entry[0])
+            if score >= FIX_SIMILARITY:
+                fixes.append({"item": number, "segments": [best.number], "quote": best.text})
     return fixes
+
+
+def _repair_items(body: str) -> list[tuple[int, str, list[Shown]]]:
+    """(number, folded quote, segments) of each item of a repair block."""
+    items: list[tuple[int, str, list[Shown]]] = []
+    for line in body.splitlines():
+        head = _ITEM_LINE.match(line)
+        segment = _NUMBERED.match(line)
+        if head:
+            items.append((int(head["n"]), fold(str(json.loads(head["said"]))), []))
+        elif segment and items:
+            items[-1][2].append(Shown(int(segment["n"]), segment["rest"], False))
+    return items
 
 
 _FINDINGS = re.compile(r"<findings>\s*(?P<body>\{.*\})\s*</findings>", re.DOTALL)
@@ -231,7 +241,10 @@ class FaultKnobs:
         assigned: Counter[str] = Counter()
         chosen = []
         for j in range(count):
-            kind = max(KINDS, key=lambda k: shares[k] * (j + 1) / self.total - assigned[k])
+            # the largest deficit; on a tie the rarer kind (later in KINDS) goes first
+            kind = max(
+                reversed(KINDS), key=lambda k: shares[k] * (j + 1) / self.total - assigned[k]
+            )
             assigned[kind] += 1
             chosen.append(kind)
         return chosen
