@@ -283,7 +283,8 @@ class LLMExtractor:
                     state.raw = raw
                     state.take(checks)
                     return state
-                problem = f"no item is valid ({checks[0].ungrounded.reason})"  # type: ignore[union-attr]
+                first = checks[0].ungrounded
+                problem = f"no item is valid ({first.reason if first else '?'})"
             elif last:
                 state.error = f"no valid answer after {attempt + 1} calls: {problem}"[:400]
                 return state
@@ -304,9 +305,11 @@ class LLMExtractor:
             answers = list(pool.map(lambda group: self._ask_fixes(group, run), groups))
             for group, answer in zip(groups, answers, strict=True):
                 self._apply(group, answer, run)
+        tried = f"still wrong after {self.max_repairs} repair(s)"
+        if not self.max_repairs:
+            tried = "repairs are off"
         for state in states:
             for entry in state.pending:
-                tried = f"still wrong after {self.max_repairs} repair(s)"
                 state.give_up(entry, f"not repaired: {entry.note or tried}")
             state.pending = []
 
