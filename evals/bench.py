@@ -8,6 +8,9 @@
 3. embedders — what the offline candidates cost and how well they tell paraphrases apart.
 4. two writers — 6 files ingested by 2 processes into one workspace ÷ by 1 process
    (`evals.bench_writers`: the workspace lock must not serialise the embedding).
+5. LLM tokens through a counting local server (`evals.bench_llm`), and the repair's cost when a
+   share of the claims fails grounding at first — targeted repair next to the v1
+   whole-conversation repair, in the same run (`evals.bench_repair`).
 """
 
 from __future__ import annotations
@@ -305,6 +308,40 @@ def print_llm() -> None:
     console.print(f"{source:,} source tokens in {r['sources']} sources")
 
 
+def print_repair() -> None:
+    from evals.bench_repair import MIX
+    from evals.bench_repair import run as run_repair
+
+    r = run_repair()
+    mix = " : ".join(f"{kind} {share:.0%}" for kind, share in MIX.items())
+    table = Table(
+        title="LLM input tokens ÷ source tokens when claims fail grounding at first "
+        f"(failing claims split {mix}; counting server, same run)"
+    )
+    columns = ("claims failing", "targeted repair", "whole conversation", "goal")
+    for column in (*columns, "claims in map (targeted / conversation)", "evidence validity"):
+        table.add_column(column, justify="right")
+    source = r["source_tokens"]
+    for entry in r["rows"]:
+        targeted, whole = entry["targeted"], entry["conversation"]
+        faulted = sum(targeted["faulted"].values())
+        validity = min(targeted["validity"], whole["validity"])
+        table.add_row(
+            f"{entry['row'].label} ({faulted}/{targeted['claims']})",
+            f"[bold]{targeted['tokens'] / source:.3f}",
+            f"{whole['tokens'] / source:.3f}",
+            entry["row"].goal,
+            f"{targeted['in_map']} / {whole['in_map']}",
+            f"{validity:.0%}",
+        )
+    console.print(table)
+    console.print(
+        "targeted: refusals (unknown numbers, the interviewer's words) are final and only the "
+        "misquoted items go back with their segments; whole conversation: v1's repair, replayed "
+        "for comparison (the fake model then re-extracts every claim right)"
+    )
+
+
 def print_writers() -> None:
     from evals.bench_writers import run as run_writers
 
@@ -438,6 +475,7 @@ def main() -> None:
     print_mcp()
     print_ui()
     print_llm()
+    print_repair()
     print_scale()
 
 

@@ -14,8 +14,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from assistant.extract.answers import compact_schema, extraction_schema
 from assistant.extract.chunks import estimate_tokens
-from assistant.extract.llm import LLMExtractor, ResponseCache, compact_schema, extraction_schema
+from assistant.extract.llm import LLMExtractor, ResponseCache
 from assistant.model import default_stages
 from assistant.project import Project
 from assistant.providers.openai import OpenAIProvider

@@ -199,7 +199,7 @@ def test_an_llm_build_names_its_findings_in_one_cheap_call_per_stage(
     # Three one-line sources make a tiny extraction; `make bench` measures the ratio on the samples.
     naming_tokens = int(parameters["naming_input_tokens"])
     assert 0 < naming_tokens < int(parameters["extraction_input_tokens"])
-    assert built.provenance.prompt_version == "extract-v1+repair-v1+naming-v1"
+    assert built.provenance.prompt_version == "extract-v2+repair-v2+reask-v1+naming-v1"
 
 
 def test_review_ratings_and_feelings_inform_the_obstacle_lane(

@@ -59,7 +59,7 @@ def test_build_through_the_chain_is_grounded_and_records_provenance(
     assert report.ok and report.checked > 5
     provenance = journey_map.provenance
     assert provenance.model == "scripted"
-    assert (provenance.prompt_version or "").startswith("extract-v1+repair-v1")
+    assert (provenance.prompt_version or "").startswith("extract-v2+repair-v2+reask-v1")
     assert provenance.token_usage is not None
     assert provenance.token_usage.input_tokens == server.input_tokens > 0
     assert provenance.parameters["structured_output"] == "json_schema"
@@ -105,36 +105,45 @@ def test_transient_faults_are_retried(
         assert policy.waits[0] >= 1.0  # the server's Retry-After was honoured
 
 
-@pytest.mark.parametrize("fault", ["truncated", "schema_invalid", "refusal", "invented"])
-def test_bad_answers_go_back_to_the_model_and_are_repaired(
+@pytest.mark.parametrize("fault", ["truncated", "schema_invalid", "refusal"])
+def test_an_unreadable_answer_is_asked_again(
     fault: str, tmp_path: Path, segmenter: SpacySegmenter
 ) -> None:
     project = project_with(tmp_path, segmenter, LEA)
     with ScriptedOpenAIServer(faults=[fault]) as server:
         extractor, _ = chain(server, project)
         journey_map = project.build(provider="openai", llm=extractor).map
-        repair = server.requests[1]["messages"]
+        again = server.requests[1]["messages"]
     assert len(server.requests) == 2
-    assert [m["role"] for m in repair[-2:]] == ["assistant", "user"]
-    assert "problèmes" in repair[-1]["content"]  # the French repair prompt, with the errors
+    assert [m["role"] for m in again] == ["system", "user", "user"]  # no broken answer resent
+    assert again[1] == server.requests[0]["messages"][1]  # the same data
+    assert "n'a pas pu être lue" in again[-1]["content"]  # the French re-ask, with the problem
     assert journey_map.items() and not journey_map.provenance.failures
-    assert not journey_map.ungrounded  # the repaired answer replaced the bad one
+    assert not journey_map.ungrounded  # the second answer replaced the unreadable one
 
 
-def test_what_stays_wrong_after_repairs_is_shown_not_kept(
+def test_an_invented_quote_goes_back_alone_and_what_stays_wrong_is_shown_once(
     tmp_path: Path, segmenter: SpacySegmenter
 ) -> None:
     project = project_with(tmp_path, segmenter, LEA)
-    with ScriptedOpenAIServer(faults=["invented"] * 3) as server:
+    with ScriptedOpenAIServer(faults=["invented"]) as server:
         extractor, _ = chain(server, project)
         journey_map = project.build(provider="openai", llm=extractor).map
-    assert len(server.requests) == 3  # the answer, then two repairs
-    assert [u.quote for u in journey_map.ungrounded] == [
-        "Le vendeur m'a offert le canapé gratuitement."
-    ]
-    assert "not in fr-01-lea" in journey_map.ungrounded[0].reason
+    extraction = [r for r in server.requests if "<findings>" not in str(r["messages"])]
+    assert len(extraction) == 2  # the answer, then one targeted repair; not retried after
+    repair = extraction[1]["messages"]
+    assert [m["role"] for m in repair] == ["system", "user"]  # not the conversation
+    assert 'items="1-1"' in repair[1]["content"]  # only the failing item
+    assert "Le vendeur m'a offert" in repair[1]["content"]
+    # The fake model finds nothing like the invented quote in the segments it is shown: it
+    # leaves the item out, which is shown once with the reason.
+    (invented,) = journey_map.ungrounded
+    assert invented.quote == "Le vendeur m'a offert le canapé gratuitement."
+    assert "is not copied from fr-01-lea:" in invented.reason
+    assert "left out of the repair answer" in invented.reason
     quotes = {e.quote for _, item in journey_map.items() for e in item.evidence}
     assert "Le vendeur m'a offert le canapé gratuitement." not in quotes
+    assert len(quotes) == 6  # the good claims of the first answer
 
 
 def test_a_source_that_keeps_failing_makes_a_partial_map_naming_it(
@@ -219,6 +228,7 @@ def test_a_failed_repair_keeps_what_the_first_answer_got_right(
     (invented,) = journey_map.ungrounded
     assert invented.quote == "Le vendeur m'a offert le canapé gratuitement."
     assert "not repaired: the model call failed" in invented.reason
+    assert "is not copied from fr-01-lea:" in invented.reason
     assert invented.lane is not None and invented.stage_id is not None  # as the model gave them
 
 

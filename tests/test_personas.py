@@ -313,7 +313,7 @@ def test_proposals_are_grounded_and_what_is_invented_is_reported() -> None:
     # the request: French prompt, sources as data inside nonce tags, no interviewer words
     system, data = (m["content"] for m in request["messages"])
     assert "DONNÉE" in system and "au plus 4 personas" in system
-    assert re.search(r'<source-[0-9a-f]{8} id="fr-02-marc">', data)
+    assert re.search(r'<source-[0-9a-f]+ id="fr-02-marc">', data)
     assert "Comment choisissez-vous" not in data
     assert request["response_format"]["type"] == "json_schema"
 

@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from assistant.evidence.grounding import FUZZY_THRESHOLD, SourceText
-from assistant.model import Evidence, Lane, Role, Source, Ungrounded
+from assistant.model import Alignment, Evidence, Lane, Role, Segment, Source, Ungrounded
 
 
 @dataclass(frozen=True)
@@ -70,17 +70,25 @@ def ground_claim(
         return _ungrounded(claim, f"the quote is not in {source.id}: {match.reason}")
     at = source.segment_at(match.start)
     if claim.lane.customer_side and at is not None and at.role == Role.INTERVIEWER:
-        return _ungrounded(
-            claim, f"the quote is the interviewer's words ({at.speaker}), not the participant's"
-        )
+        return _ungrounded(claim, interviewer_reason(at))
+    return evidence_at(source, match.start, match.end, match.alignment)
+
+
+def interviewer_reason(segment: Segment) -> str:
+    return f"the quote is the interviewer's words ({segment.speaker}), not the participant's"
+
+
+def evidence_at(source: Source, start: int, end: int, alignment: Alignment) -> Evidence:
+    """The evidence of `source.text[start:end]`, with the speaker and time of its segment."""
+    at = source.segment_at(start)
     return Evidence(
         source_id=source.id,
-        quote=source.text[match.start : match.end],
-        start=match.start,
-        end=match.end,
+        quote=source.text[start:end],
+        start=start,
+        end=end,
         speaker=at.speaker if at else None,
         timestamp=at.timestamp if at else None,
-        alignment=match.alignment,
+        alignment=alignment,
         segment_id=at.id if at else None,
         source_kind=source.kind,
     )

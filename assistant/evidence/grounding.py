@@ -180,8 +180,9 @@ class SourceText:
         quote: str,
         hint: tuple[int, int] | None = None,
         threshold: float = FUZZY_THRESHOLD,
+        fuzzy: bool = True,
     ) -> Match:
-        return align(quote, self, hint=hint, threshold=threshold)
+        return align(quote, self, hint=hint, threshold=threshold, fuzzy=fuzzy)
 
 
 def align(
@@ -190,11 +191,13 @@ def align(
     *,
     hint: tuple[int, int] | None = None,
     threshold: float = FUZZY_THRESHOLD,
+    fuzzy: bool = True,
 ) -> Match:
     """Find `quote` in `source`: exact, then normalized, then fuzzy (score ≥ `threshold`).
 
     `hint` is a (start, end) span where the quote is expected (its cited segment): among several
-    occurrences, the one overlapping it wins.
+    occurrences, the one overlapping it wins. `fuzzy=False` stops after the normalized pass: the
+    quote must be the text itself, up to representation (what "an exact quote" means).
     """
     src = source if isinstance(source, SourceText) else SourceText(source)
     text = src.text
@@ -213,6 +216,8 @@ def align(
     if at >= 0:
         begin, finish = view.to_original(at, at + len(needle))
         return Match(Alignment.NORMALIZED, begin, finish, 100.0)
+    if not fuzzy:
+        return Match(None, reason="the quote is not copied exactly from the text")
     return _fuzzy(text, view, needle, threshold)
 
 

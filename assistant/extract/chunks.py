@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from assistant.model import Source
+from assistant.model import Role, Segment, Source, SourceKind
 
 TokenCounter = Callable[[str], int]
 
@@ -87,19 +87,73 @@ def plan_chunks(sources: Sequence[Source], budget: int, count: TokenCounter) -> 
 
 
 _LOOKALIKE = re.compile(r"</?\s*source", re.IGNORECASE)
+MARKER = re.compile(r"(?:^|\s)\[\d+\][ \t]")
+"""A segment's number as `render_part` writes it (a model may copy it into a quote)."""
 
 
-def render_chunk(chunk: Chunk, sources: dict[str, Source]) -> tuple[str, str]:
+def part_segments(source: Source, part: ChunkPart) -> list[Segment]:
+    """The segments inside a chunk part, in text order."""
+    inside = [s for s in source.segments if part.start <= s.start and s.end <= part.end]
+    return sorted(inside, key=lambda segment: segment.start)
+
+
+def numbering(chunk: Chunk, sources: Mapping[str, Source]) -> dict[str, int]:
+    """The number each citable segment carries in the chunk's request, by segment id: 1..N
+    over the chunk's parts in order. Only participants' words are citable: interviewer
+    segments carry no number (the request's own short ids; the map keeps the segment ids)."""
+    numbers: dict[str, int] = {}
+    for part in chunk.parts:
+        for segment in part_segments(sources[part.source_id], part):
+            if segment.role != Role.INTERVIEWER:
+                numbers[segment.id] = len(numbers) + 1
+    return numbers
+
+
+def render_part(source: Source, part: ChunkPart, numbers: Mapping[str, int]) -> str:
+    """The part's speech, one line per speaker turn — `Léa : [2] Oui, alors… [3] Je suis…` —
+    each citable segment behind its number. Segments are the source's text (line breaks inside
+    a turn become spaces); what lies outside them (front matter, titles, timestamps, label
+    formatting, a review's author) is metadata the segments already carry, and is left out."""
+    text = source.text
+    lines: list[str] = []
+    previous: Segment | None = None
+    labelled = source.kind == SourceKind.INTERVIEW  # a review's author is not a speaker turn
+    for segment in part_segments(source, part):
+        if previous is None or segment.turn != previous.turn:
+            lines.append(f"{segment.speaker} : " if labelled and segment.speaker else "")
+        elif gap := text[previous.end : segment.start].strip():
+            lines[-1] += f" {gap}"
+        if lines[-1] and not lines[-1].endswith(" "):
+            lines[-1] += " "
+        number = numbers.get(segment.id)
+        lines[-1] += (f"[{number}] " if number else "") + text[segment.start : segment.end]
+        previous = segment
+    if previous is None:  # no segments: the text as it is
+        return text[part.start : part.end].strip("\n")
+    return "\n".join(" ".join(line.split("\n")) for line in lines)
+
+
+def defuse(text: str) -> str:
+    """Look-alike tags in source text lose their power: `<source` becomes `‹source`."""
+    return _LOOKALIKE.sub(lambda m: m.group(0).replace("<", "‹"), text)
+
+
+def nonce_of(bodies: Sequence[str]) -> str:
+    """Derived from the content, so that the content cannot close its own tags."""
+    return hashlib.sha256("\x00".join(bodies).encode()).hexdigest()[:6]
+
+
+def render_chunk(chunk: Chunk, sources: Mapping[str, Source]) -> tuple[str, str]:
     """The user message holding the chunk's text as data, and the nonce of its tags.
 
     Tags carry a nonce derived from the content, so text inside a source cannot close its block;
-    look-alike tags in the text are defused as well.
+    look-alike tags in the text are defused as well. Segments are numbered (`render_part`).
     """
-    bodies = [sources[p.source_id].text[p.start : p.end] for p in chunk.parts]
-    nonce = hashlib.sha256("\x00".join(bodies).encode()).hexdigest()[:8]
-    blocks = []
-    for part, body in zip(chunk.parts, bodies, strict=True):
-        source = sources[part.source_id]
-        safe = _LOOKALIKE.sub(lambda m: m.group(0).replace("<", "‹"), body)
-        blocks.append(f'<source-{nonce} id="{source.id}">\n{safe}\n</source-{nonce}>')
+    numbers = numbering(chunk, sources)
+    bodies = [render_part(sources[p.source_id], p, numbers) for p in chunk.parts]
+    nonce = nonce_of(bodies)
+    blocks = [
+        f'<source-{nonce} id="{part.source_id}">\n{defuse(body)}\n</source-{nonce}>'
+        for part, body in zip(chunk.parts, bodies, strict=True)
+    ]
     return "\n".join(blocks), nonce

@@ -1,13 +1,17 @@
 """The LLM extractor: one structured-output call per chunk, validated, grounded, repaired, cached.
 
-For each chunk (see `chunks.py`):
+For each chunk (see `chunks.py`, which numbers every segment):
 1. the cache answers if this model, prompt version and chunk text were seen before (0 tokens);
-2. otherwise the model is called with `with_structured_output(method="json_schema")`, falling
-   back by itself to function calling, then JSON mode, when a server rejects the method;
-   transient failures (429 with Retry-After, 5xx, timeouts) are retried with backoff;
-3. the answer is validated (schema) and every quote grounded by the aligner; problems go back to
-   the model with the errors, at most `max_repairs` times;
-4. what still fails becomes `Ungrounded` with the reason; a chunk whose calls keep failing marks
+2. otherwise the model is called with `with_structured_output(method="json_schema")` — the
+   chunk's segment numbers constrained — falling back by itself to function
+   calling, then JSON mode, when a server rejects the method; transient failures (429 with
+   Retry-After, 5xx, timeouts) are retried with backoff; an unreadable answer is asked again;
+3. every item is validated and its citation checked (`answers.py`): a source or segment the
+   request did not show, an interviewer's segment or an invalid item is refused; a quote not
+   copied from its segments waits for a repair;
+4. the waiting items of every chunk go back in targeted repairs (`repair.py`), each with only
+   its segments' text, at most `max_repairs` times;
+5. what still fails becomes `Ungrounded` with the reason; a chunk whose calls keep failing marks
    its sources as failed, and the build completes as partial, naming them.
 """
 
@@ -17,81 +21,64 @@ import hashlib
 import json
 import threading
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any, Literal
+from types import SimpleNamespace
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError, create_model
+from pydantic import BaseModel, ValidationError
 
 import prompts
-from assistant.evidence.claims import Claim, ground_claim
+from assistant.evidence.claims import Claim
 from assistant.evidence.grounding import SourceText
+from assistant.extract.answers import (
+    Offer,
+    all_invalid,
+    check_item,
+    compact_schema,
+    extraction_schema,
+    fix_validator,
+    item_validator,
+    offer_of,
+    repair_schema,
+)
 from assistant.extract.chunks import Chunk, TokenCounter, estimate_tokens, plan_chunks, render_chunk
-from assistant.model import CUSTOMER_LANES, Lane, Source, Stage, TokenUsage, Ungrounded
+from assistant.extract.repair import (
+    ChunkState,
+    Pending,
+    batches,
+    fixes_by_item,
+    merged,
+    render_repair,
+    shown_numbers,
+)
+from assistant.model import Source, Stage, TokenUsage, Ungrounded
 from assistant.providers.base import ChatProvider
 from assistant.providers.retry import RetryPolicy
 from assistant.workspace import atomic_write
 
 METHODS = ("json_schema", "function_calling", "json_mode")
-CACHE_VERSION = "1"
-_JSON_MODE_HINT = (
-    'Answer with one JSON object: {"items": [{"source": "...", "stage": "...", "lane": "action|'
-    'motivation|question|obstacle|touchpoint|emotion|expectation", "text": "...", '
-    '"quote": "...", "speaker": null, "valence": null}]}'
-)
+CACHE_VERSION = "2"
 
 
-def extraction_schema(stage_ids: Sequence[str]) -> type[BaseModel]:
-    """The answer's schema, with the map's stages and the customer lanes as enums."""
-    stage_type: Any = Literal[tuple(stage_ids)]
-    lane_type: Any = Literal[tuple(lane.value for lane in CUSTOMER_LANES)]
-    item = create_model(
-        "JourneyItem",
-        __config__=ConfigDict(extra="forbid"),
-        source=(str, ...),
-        stage=(stage_type, ...),
-        lane=(lane_type, ...),
-        text=(str, ...),
-        quote=(str, ...),
-        speaker=(str | None, ...),
-        valence=(int | None, ...),
+@dataclass(frozen=True)
+class Schemas:
+    """What a call asks for: `strict` (with the request's enums) where the server accepts
+    json_schema, `open` for function calling and JSON mode (validation does the checks)."""
+
+    strict: type[BaseModel]
+    open: type[BaseModel]
+
+    def for_method(self, method: str) -> type[BaseModel]:
+        return self.strict if method == "json_schema" else self.open
+
+
+def json_mode_hint(schema: type[BaseModel]) -> str:
+    return "Answer with one JSON object matching this JSON Schema: " + json.dumps(
+        compact_schema(schema), ensure_ascii=False
     )
-    return create_model(
-        "JourneyExtraction", __config__=ConfigDict(extra="forbid"), items=(list[item], ...)
-    )
-
-
-def item_model(schema: type[BaseModel]) -> type[BaseModel]:
-    """The item model inside an extraction schema (to validate items one by one)."""
-    annotation = schema.model_fields["items"].annotation
-    model: type[BaseModel] = annotation.__args__[0]  # type: ignore[union-attr]
-    return model
-
-
-def compact_schema(model: type[BaseModel]) -> dict[str, Any]:
-    """The model's JSON Schema, inlined, without titles or descriptions: the prompt explains the
-    fields, and every token of schema is paid again on every call."""
-    full = model.model_json_schema()
-    definitions = full.pop("$defs", {})
-
-    def strip(node: Any) -> Any:
-        if isinstance(node, dict):
-            if "$ref" in node:
-                return strip(definitions[node["$ref"].rsplit("/", 1)[-1]])
-            return {
-                key: strip(value)
-                for key, value in node.items()
-                if key not in ("title", "description", "additionalProperties")
-            }
-        if isinstance(node, list):
-            return [strip(value) for value in node]
-        return node
-
-    schema: dict[str, Any] = strip(full)
-    schema["title"] = model.__name__  # the name a tool or response format needs
-    return schema
 
 
 class ResponseCache:
@@ -114,16 +101,6 @@ class ResponseCache:
         atomic_write(self.folder / f"{key}.json", json.dumps({"items": items}).encode())
 
 
-@dataclass
-class ChunkOutcome:
-    claims: list[Claim] = field(default_factory=list)
-    ungrounded: list[Ungrounded] = field(default_factory=list)
-    usage: TokenUsage = field(default_factory=TokenUsage)
-    cached: bool = False
-    calls: int = 0
-    error: str | None = None
-
-
 @dataclass(frozen=True)
 class _Run:
     """What every chunk of one extraction shares."""
@@ -132,7 +109,23 @@ class _Run:
     language: str
     sources: dict[str, Source]
     texts: dict[str, SourceText]
-    schema: type[BaseModel]
+    system: str
+    open_schema: type[BaseModel]
+    validator: type[BaseModel]
+
+    def schemas(self, offer: Offer) -> Schemas:
+        strict = extraction_schema(self.stage_ids, offer.count)
+        return Schemas(strict=strict, open=self.open_schema)
+
+
+@dataclass(frozen=True)
+class _Fixes:
+    """A repair call's answer: items (or the problem when unreadable), or why the call failed."""
+
+    raw: Any = None
+    items: list[dict[str, Any]] | None = None
+    problem: str | None = None
+    failure: str | None = None
 
 
 @dataclass
@@ -146,6 +139,11 @@ class LLMExtraction:
     chunks: int
     cached_chunks: int
     calls: int
+
+
+def prompt_version(language: str) -> str:
+    names = ("extract", "repair", "reask")
+    return "+".join(prompts.load(name, language).id for name in names)
 
 
 class LLMExtractor:
@@ -184,37 +182,39 @@ class LLMExtractor:
             language=language,
             sources={source.id: source for source in sources},
             texts={source.id: SourceText(source.text) for source in sources},
-            schema=extraction_schema(stage_ids),
+            system=prompts.load("extract", language).render(stages=", ".join(stage_ids)),
+            open_schema=extraction_schema(stage_ids),
+            validator=item_validator(stage_ids),
         )
 
-    def _messages(self, chunk: Chunk, run: _Run) -> tuple[str, str, str]:
-        """System prompt, data message and cache key of a chunk."""
-        system = prompts.load("extract", run.language).render(stages=", ".join(run.stage_ids))
+    def _messages(self, chunk: Chunk, run: _Run) -> tuple[str, str]:
+        """Data message and cache key of a chunk."""
         data, _ = render_chunk(chunk, run.sources)
         payload = [
             CACHE_VERSION,
             self.provider.model,
             self.provider.endpoint,
-            system,
+            run.system,
             data,
             list(run.stage_ids),
         ]
-        return system, data, hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+        return data, hashlib.sha256(json.dumps(payload).encode()).hexdigest()
 
     def estimate(
         self, sources: Sequence[Source], stages: Sequence[Stage], language: str = "en"
     ) -> dict[str, int]:
         """Tokens a build would send, before spending any (cached chunks cost nothing)."""
         run = self._run(sources, stages, language)
-        schema = self.count_tokens(json.dumps(compact_schema(run.schema)))
         total = cached = 0
         chunks = self.plan(sources)
         for chunk in chunks:
-            system, data, key = self._messages(chunk, run)
+            data, key = self._messages(chunk, run)
             if self.cache and self.cache.get(key) is not None:
                 cached += 1
                 continue
-            total += self.count_tokens(system) + self.count_tokens(data) + schema
+            strict = run.schemas(offer_of(chunk, run.sources, run.texts)).strict
+            schema = self.count_tokens(json.dumps(compact_schema(strict)))
+            total += self.count_tokens(run.system) + self.count_tokens(data) + schema
         return {
             "chunks": len(chunks),
             "cached_chunks": cached,
@@ -230,145 +230,157 @@ class LLMExtractor:
         run = self._run(sources, stages, language)
         chunks = self.plan(sources)
         with ThreadPoolExecutor(max_workers=self.concurrency) as pool:
-            outcomes = list(pool.map(lambda chunk: self._run_chunk(chunk, run), chunks))
+            states = list(pool.map(lambda chunk: self._first(chunk, run), chunks))
+            self._repair(states, run, pool)
         usage = TokenUsage()
         failures: dict[str, str] = {}
-        for chunk, outcome in zip(chunks, outcomes, strict=True):
-            usage.input_tokens += outcome.usage.input_tokens
-            usage.output_tokens += outcome.usage.output_tokens
-            if outcome.error:
-                for source_id in chunk.source_ids:
-                    failures[source_id] = outcome.error
+        for state in states:
+            self._store(state)
+            usage.input_tokens += state.usage.input_tokens
+            usage.output_tokens += state.usage.output_tokens
+            if state.error:
+                for source_id in state.chunk.source_ids:
+                    failures[source_id] = state.error
         return LLMExtraction(
-            claims=[c for o in outcomes for c in o.claims],
-            ungrounded=[u for o in outcomes for u in o.ungrounded],
+            claims=[claim for s in states for _, claim in s.accepted.values()],
+            ungrounded=[entry for s in states for _, entry in s.final],
             usage=usage,
             failures=failures,
             method=METHODS[self._method],
-            prompt_version=f"{prompts.load('extract', language).id}"
-            f"+{prompts.load('repair', language).id}",
+            prompt_version=prompt_version(language),
             chunks=len(chunks),
-            cached_chunks=sum(o.cached for o in outcomes),
-            calls=sum(o.calls for o in outcomes),
+            cached_chunks=sum(s.cached for s in states),
+            calls=sum(s.calls for s in states),
         )
 
-    def _run_chunk(self, chunk: Chunk, run: _Run) -> ChunkOutcome:
-        system, data, key = self._messages(chunk, run)
+    def _first(self, chunk: Chunk, run: _Run) -> ChunkState:
+        """The chunk's first readable answer (from the cache, or asked again while unreadable),
+        its items filed as claims, refusals and pending problems."""
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        data, key = self._messages(chunk, run)
+        offer = offer_of(chunk, run.sources, run.texts)
+        state = ChunkState(chunk, key, offer, [SystemMessage(run.system), HumanMessage(data)])
         cached = self.cache.get(key) if self.cache else None
         if cached is not None:
-            good, bad = self._check(cached, chunk, run)
-            return ChunkOutcome(
-                claims=[claim for _, claim in good], ungrounded=[u for _, u in bad], cached=True
-            )
-        return self._ask(chunk, system, data, key, run)
-
-    def _ask(self, chunk: Chunk, system: str, data: str, key: str, run: _Run) -> ChunkOutcome:
-        from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
-
-        repair = prompts.load("repair", run.language)
-        messages: list[Any] = [SystemMessage(system), HumanMessage(data)]
-        outcome = ChunkOutcome()
-        accepted: dict[tuple[str, str, str, str], tuple[dict[str, Any], Claim]] = {}
-        rejected: list[tuple[dict[str, Any], Ungrounded]] = []
-        cacheable = True
+            state.cached = True
+            state.take([check_item(item, offer, run.validator) for item in cached], repair=False)
+            return state
+        schemas = run.schemas(offer)
+        messages = state.messages
         for attempt in range(1 + self.max_repairs):
             try:
-                raw, items, problem = self._call(run.schema, messages)
+                raw, items, problem = self._call(schemas, messages)
             except Exception as error:  # after retries: report the chunk, keep the build going
-                failure = f"the model call failed: {type(error).__name__}: {error}"[:300]
-                failure += timeout_hint(error, self.provider)
-                if attempt == 0:
-                    outcome.error = failure
-                    return outcome
-                # A repair call failed: what earlier answers got right stays in the map, and
-                # what they got wrong is shown with its reason and this failure.
-                rejected = [(item, _with_reason(u, failure)) for item, u in rejected]
-                cacheable = False  # the next build asks again
-                break
-            outcome.calls += 1
-            add_usage(outcome.usage, raw)
+                state.error = self._failure(error)
+                return state
+            state.calls += 1
+            add_usage(state.usage, raw)
+            last = attempt == self.max_repairs
             if items is not None:
-                good, rejected = self._check(items, chunk, run)
-                for item, claim in good:  # a repair keeps what earlier answers got right
-                    accepted.setdefault(
-                        (claim.source_id, claim.stage_id, claim.lane.value, claim.quote),
-                        (item, claim),
-                    )
-                problems = [f"- {u.quote!r}: {u.reason}" for _, u in rejected]
-            else:
-                problems = [f"- the answer is not valid: {problem}"]
-            if not problems:
+                checks = [check_item(item, offer, run.validator) for item in items]
+                if last or not all_invalid(checks):
+                    state.raw = raw
+                    state.take(checks)
+                    return state
+                first = checks[0].ungrounded
+                problem = f"no item is valid ({first.reason if first else '?'})"
+            elif last:
+                state.error = f"no valid answer after {attempt + 1} calls: {problem}"[:400]
+                return state
+            reask = prompts.load("reask", run.language).render(problems=str(problem))
+            messages = [*state.messages, HumanMessage(reask)]
+        return state
+
+    # -- targeted repair --------------------------------------------------------------------
+    def _repair(self, states: Sequence[ChunkState], run: _Run, pool: Executor) -> None:
+        """At most `max_repairs` rounds over every chunk's pending items, in batches."""
+        for _ in range(self.max_repairs):
+            pending = [entry for state in states for entry in state.pending]
+            if not pending:
                 break
-            if attempt == self.max_repairs:
-                if items is None and not accepted:
-                    outcome.error = f"no valid answer after {attempt + 1} calls: {problem}"[:400]
-                break
-            messages += [
-                AIMessage(_raw_text(raw)),
-                HumanMessage(repair.render(problems="\n".join(problems[:20]))),
-            ]
-        outcome.claims = [claim for _, claim in accepted.values()]
-        outcome.ungrounded = [u for _, u in rejected]
-        if outcome.error is None and cacheable and self.cache is not None:
-            self.cache.put(
-                key, [item for item, _ in accepted.values()] + [item for item, _ in rejected]
+            for state in states:
+                state.pending = []
+            groups = batches(pending, self.budget_tokens, self.count_tokens)
+            answers = list(pool.map(lambda group: self._ask_fixes(group, run), groups))
+            for group, answer in zip(groups, answers, strict=True):
+                self._apply(group, answer, run)
+        tried = f"still wrong after {self.max_repairs} repair(s)"
+        if not self.max_repairs:
+            tried = "repairs are off"
+        for state in states:
+            for entry in state.pending:
+                state.give_up(entry, f"not repaired: {entry.note or tried}")
+            state.pending = []
+
+    def _ask_fixes(self, group: Sequence[Pending], run: _Run) -> _Fixes:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
+        size = len(group)
+        schemas = Schemas(
+            strict=repair_schema(size, shown_numbers(group)), open=repair_schema(size)
+        )
+        data = prompts.load("repair", run.language).render(items=render_repair(group))
+        try:
+            raw, items, problem = self._call(
+                schemas, [SystemMessage(run.system), HumanMessage(data)]
             )
-        return outcome
+        except Exception as error:
+            return _Fixes(failure=self._failure(error))
+        return _Fixes(raw=raw, items=items, problem=problem)
 
-    def _check(
-        self, items: list[dict[str, Any]], chunk: Chunk, run: _Run
-    ) -> tuple[list[tuple[dict[str, Any], Claim]], list[tuple[dict[str, Any], Ungrounded]]]:
-        """Items valid one by one and grounded in the chunk's sources; the others with reasons.
-
-        One bad item never sinks the answer: it is reported (and sent back for repair) alone.
-        """
-        allowed = set(chunk.source_ids)
-        validator = item_model(run.schema)
-        good: list[tuple[dict[str, Any], Claim]] = []
-        bad: list[tuple[dict[str, Any], Ungrounded]] = []
-        for item in items:
-            try:
-                valid = validator.model_validate(item).model_dump()
-            except ValidationError as error:
-                details = "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors()[:3]
-                )
-                bad.append(_rejected(item, f"not a valid item: {details}"))
+    def _apply(self, group: Sequence[Pending], answer: _Fixes, run: _Run) -> None:
+        """File a repair answer: fixed items are checked again; left-out items are shown once;
+        an unreadable answer leaves its items pending; a failed call ends their repair."""
+        if answer.failure is not None:
+            for entry in group:
+                entry.state.give_up(entry, f"not repaired: {answer.failure}")
+                entry.state.cacheable = False  # the next build asks again
+            return
+        owner = group[0].state
+        owner.calls += 1
+        add_usage(owner.usage, answer.raw)
+        fixes, problem = _valid_fixes(answer)
+        if fixes is None:
+            for entry in group:
+                entry.note = f"the repair answer was not valid: {problem}"[:300]
+                entry.state.pending.append(entry)
+            return
+        chosen = fixes_by_item(fixes, len(group))
+        for number, entry in enumerate(group, 1):
+            fix = chosen.get(number)
+            if fix is None:
+                entry.state.give_up(entry, "left out of the repair answer")
                 continue
-            if valid["source"] not in allowed:
-                bad.append(_rejected(item, f"source {valid['source']!r} is not in this request"))
-                continue
-            claim = Claim(
-                stage_id=valid["stage"],
-                lane=Lane(valid["lane"]),
-                text=valid["text"].strip() or valid["quote"],
-                quote=valid["quote"],
-                source_id=valid["source"],
-                valence=_valence(valid["valence"]),
-                score=0.8,
-            )
-            result = ground_claim(claim, run.sources, run.texts)
-            if isinstance(result, Ungrounded):
-                bad.append((item, result))
-            else:
-                good.append((item, claim))
-        return good, bad
+            check = check_item(merged(entry, fix), entry.state.offer, run.validator)
+            entry.state.take([check])
 
+    def _store(self, state: ChunkState) -> None:
+        if state.cached or state.error or not state.cacheable or self.cache is None:
+            return
+        self.cache.put(state.key, state.cache_items())
+
+    def _failure(self, error: BaseException) -> str:
+        failure = f"the model call failed: {type(error).__name__}: {error}"[:300]
+        return failure + timeout_hint(error, self.provider)
+
+    # -- calls ------------------------------------------------------------------------------
     def structured(
         self, schema: type[BaseModel], messages: list[Any]
     ) -> tuple[Any, list[dict[str, Any]] | None, str | None]:
         """One structured answer {"items": […]} to `messages` (naming calls use it too)."""
-        return self._call(schema, messages)
+        return self._call(Schemas(schema, schema), messages)
 
     def _call(
-        self, schema: type[BaseModel], messages: list[Any]
+        self, schemas: Schemas, messages: list[Any]
     ) -> tuple[Any, list[dict[str, Any]] | None, str | None]:
-        """One answer: (raw message, validated items or None, the problem when None), with
-        retries and the structured-output method fallback."""
+        """One answer: (raw message, items or None, the problem when None), with retries and
+        the structured-output method fallback."""
         while True:
             with self._lock:
                 method_index = self._method
             method = METHODS[method_index]
+            schema = schemas.for_method(method)
             runnable = self._chat().with_structured_output(
                 compact_schema(schema), method=method, include_raw=True
             )
@@ -376,7 +388,7 @@ class LLMExtractor:
             if method == "json_mode":
                 from langchain_core.messages import HumanMessage
 
-                sent = [*messages, HumanMessage(_JSON_MODE_HINT)]
+                sent = [*messages, HumanMessage(json_mode_hint(schema))]
             try:
                 result = self.retry.call(partial(runnable.invoke, sent), give_up=rejects_method)
             except Exception as error:
@@ -384,8 +396,12 @@ class LLMExtractor:
                     with self._lock:
                         self._method = max(self._method, method_index + 1)
                     continue
+                if type(error).__name__ == "LengthFinishReasonError":  # openai's parse() raises
+                    return _cut_usage(error), None, _CUT
                 raise
             raw = result["raw"]
+            if (getattr(raw, "response_metadata", None) or {}).get("finish_reason") == "length":
+                return raw, None, _CUT
             parsed = result.get("parsed")
             if result.get("parsing_error") is not None or not isinstance(parsed, dict):
                 problem = result.get("parsing_error") or "no JSON object in the answer"
@@ -402,23 +418,34 @@ class LLMExtractor:
             return self._model
 
 
-def _rejected(item: dict[str, Any], reason: str) -> tuple[dict[str, Any], Ungrounded]:
-    """An answer's item refused before grounding, keeping the stage and lane the model gave."""
-    quote = item.get("quote")
-    lane = item.get("lane")
-    return item, Ungrounded(
-        claim=str(item.get("text") or quote or "?"),
-        quote=str(quote) if quote else None,
-        source_id=str(item.get("source")),
-        stage_id=str(item.get("stage")) if item.get("stage") is not None else None,
-        lane=Lane(lane) if lane in {value.value for value in Lane} else None,
-        reason=reason,
-    )
+_CUT = "the answer was cut at the output limit"
 
 
-def _with_reason(ungrounded: Ungrounded, failure: str) -> Ungrounded:
-    reason = f"{ungrounded.reason}; not repaired: {failure}"
-    return ungrounded.model_copy(update={"reason": reason[:500]})
+def _cut_usage(error: BaseException) -> Any:
+    """What a cut answer cost (openai's error carries the completion)."""
+    usage = getattr(getattr(error, "completion", None), "usage", None)
+    metadata = {
+        "input_tokens": getattr(usage, "prompt_tokens", 0) or 0,
+        "output_tokens": getattr(usage, "completion_tokens", 0) or 0,
+    }
+    return SimpleNamespace(usage_metadata=metadata, content="")
+
+
+def _valid_fixes(answer: _Fixes) -> tuple[list[dict[str, Any]] | None, str | None]:
+    """The fixes that match the schema, or None (and why) when the answer is unreadable: not
+    JSON, or items none of which is a fix."""
+    if answer.items is None:
+        return None, answer.problem
+    validator = fix_validator()
+    fixes = []
+    for item in answer.items:
+        try:
+            fixes.append(validator.model_validate(item).model_dump())
+        except ValidationError:
+            continue
+    if answer.items and not fixes:
+        return None, "no item is a fix {item, segments, quote}"
+    return fixes, None
 
 
 def timeout_hint(error: BaseException, provider: ChatProvider) -> str:
@@ -451,21 +478,7 @@ def rejects_method(error: BaseException) -> bool:
     return error.status_code == 500 and any(word in message for word in _METHOD_WORDS)
 
 
-def _raw_text(raw: Any) -> str:
-    calls = getattr(raw, "tool_calls", None) or []
-    if calls:
-        return json.dumps(calls[0].get("args", {}), ensure_ascii=False)
-    content = getattr(raw, "content", "")
-    return content if isinstance(content, str) else json.dumps(content, ensure_ascii=False)
-
-
 def add_usage(usage: TokenUsage, raw: Any) -> None:
     metadata = getattr(raw, "usage_metadata", None) or {}
     usage.input_tokens += int(metadata.get("input_tokens", 0))
     usage.output_tokens += int(metadata.get("output_tokens", 0))
-
-
-def _valence(value: Any) -> int | None:
-    if isinstance(value, int | float):
-        return max(-2, min(2, round(value)))
-    return None

@@ -19,6 +19,7 @@ import prompts
 from assistant.errors import ParcoursError
 from assistant.evidence.claims import Claim, ground_claim
 from assistant.evidence.grounding import FUZZY_THRESHOLD, SourceText
+from assistant.extract.answers import compact_schema
 from assistant.extract.chunks import (
     Chunk,
     ChunkPart,
@@ -26,7 +27,7 @@ from assistant.extract.chunks import (
     estimate_tokens,
     render_chunk,
 )
-from assistant.extract.llm import METHODS, add_usage, compact_schema, rejects_method
+from assistant.extract.llm import METHODS, add_usage, rejects_method
 from assistant.model import Evidence, Lane, Role, Source, TokenUsage, Ungrounded
 from assistant.providers.retry import RetryPolicy
 
