@@ -21,6 +21,7 @@ from assistant.evidence.grounding import FUZZY_THRESHOLD
 from assistant.extract.llm import LLMExtractor
 from assistant.extract.offline import ExemplarBank, OfflineExtractor
 from assistant.mapping.findings import grouping_params
+from assistant.mapping.identity import carry_ids
 from assistant.mapping.naming import label_findings
 from assistant.mapping.synthesis import Vector, synthesize_findings
 from assistant.model import (
@@ -121,6 +122,8 @@ def build_map(
     if llm is not None:
         filled = label_findings(llm, filled, members, language, info)
     head = workspace.head(map_id)
+    previous, used = previous_build(workspace, map_id, head)
+    filled = carry_ids(filled, previous, used)
     changed = sources_change(started_on, workspace.load_manifest())  # while extracting
     journey_map = JourneyMap(
         id=map_id,
@@ -165,6 +168,28 @@ def build_map(
     )
     step("save")
     return save_build(workspace, revision)
+
+
+def previous_build(
+    workspace: Workspace, map_id: str, head: int | None
+) -> tuple[JourneyMap | None, set[str]]:
+    """The map the last build made (the newest revision the system saved that is not an undo,
+    a redo or a restore), and the ids the latest revision holds (edits may have added some)."""
+    if head is None:
+        return None, set()
+    latest = workspace.load_revision(map_id, head)
+    used = {item.id for _, item in latest.map.items()}
+    for number in range(head, 0, -1):
+        revision = latest if number == head else workspace.load_revision(map_id, number)
+        built = revision.author == "system" and not revision.operations
+        if (
+            built
+            and revision.undoes is None
+            and revision.redoes is None
+            and revision.restores is None
+        ):
+            return revision.map, used
+    return None, used
 
 
 def save_build(workspace: Workspace, revision: Revision, attempts: int = 20) -> BuildResult:
