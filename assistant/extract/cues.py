@@ -2,6 +2,12 @@
 
 Pattern syntax: a lowercase word or phrase matched on word boundaries against lowercased text
 whose typographic apostrophes became ' ; a trailing `*` means any word ending ("compar*").
+
+Besides stages, lanes, touchpoints and valence, `statements` says what a sentence states: a
+problem ("cassé", "late"; negated by one of the three words before it: "aucun problème"), an
+unmet expectation ("toujours pas", "never arrived"), a strain that reads as a problem in a
+low-rated review ("quatre fois", "again"), a contrast ("mais", "but") and an intention or a
+warning ("plus jamais", "avoid").
 """
 
 from __future__ import annotations
@@ -12,11 +18,13 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 from assistant.model import Lane
 
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "ʼ": "'"})
+_NEGATION_WORDS = 3
+"""A problem word is negated by a negator among the words just before it ("jamais eu de souci")."""
 
 
 def prepare(text: str) -> str:
@@ -121,6 +129,42 @@ class CueLexicon:
                     weight *= 2
                 total += weight
         return max(-2, min(2, round(total)))
+
+    @cached_property
+    def statements(self) -> dict[str, dict[str, re.Pattern[str] | None]]:
+        return self._compiled("statements") if "statements" in self._raw else {}
+
+    def statement_of(self, text: str, language: str) -> Statement:
+        prepared = prepare(text)
+        kinds = {kind: _for(by_lang, language) for kind, by_lang in self.statements.items()}
+        negators = _for(self.valence["negators"], language)
+        problems = count(kinds.get("unmet"), prepared)
+        pattern = kinds.get("problem")
+        if pattern is not None:
+            for match in pattern.finditer(prepared):
+                before = " ".join(prepared[: match.start()].split()[-_NEGATION_WORDS:])
+                if negators is None or not negators.search(before):
+                    problems += 1
+        return Statement(
+            problems,
+            count(kinds.get("strain"), prepared),
+            bool(count(kinds.get("contrast"), prepared)),
+            bool(count(kinds.get("intention"), prepared)),
+        )
+
+
+class Statement(NamedTuple):
+    """What a sentence states, read from the `statements` lexicon."""
+
+    problems: int
+    """Problems and unmet expectations stated (negated problem words not counted)."""
+    strains: int
+    """Repeated efforts and waiting ("déjà envoyées quatre fois", "again"): problems only where
+    the rating says something went wrong."""
+    contrast: bool
+    """A contrast word ("mais", "but", "seul bémol"): praise, then the complaint."""
+    intention: bool
+    """An intention or a warning ("je ne commanderai plus", "avoid"): not a problem met."""
 
 
 def _for(patterns: dict[str, re.Pattern[str] | None], language: str) -> re.Pattern[str] | None:

@@ -8,8 +8,10 @@ Each participant sentence is scored for (stage, lane) by
 - a weak prior from where the sentence sits in the interview (interviews walk the journey in order).
 A sentence with no cue at all (fillers, small talk) yields nothing. A sentence may yield a main
 item, touchpoint items (channels from a gazetteer, merged by identity across sources) and an
-emotion item when it carries a feeling. Quotes are the sentences themselves: grounded by
-construction, and still checked by the aligner.
+emotion item when it carries a feeling. For reviews, the rating and what a sentence states steer
+the obstacle lane (`reviews`): a problem stated in a 1–2-star review is an obstacle, cue word or
+not, and such a review with none makes its most negative sentence one; praise never is.
+Quotes are the sentences themselves: grounded by construction, and still checked by the aligner.
 """
 
 from __future__ import annotations
@@ -26,6 +28,15 @@ import numpy as np
 
 from assistant.evidence.claims import Claim
 from assistant.extract.cues import CueLexicon
+from assistant.extract.reviews import (
+    FALLBACK_MIN_WORDS,
+    ObstacleRule,
+    Reading,
+    fallback_obstacle,
+    is_low_rated,
+    obstacle_rule,
+    review_rating,
+)
 from assistant.model import STAGE_IDS, Lane, Role, Segment, Source, SourceKind
 from ingest.embedders.base import Embedder, Vectors
 
@@ -68,6 +79,44 @@ class Weights:
     neighbours: int = 11
     touchpoint_repeats: int = 1
     """Touchpoint mentions kept per source and channel (the first ones: the encounter)."""
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    segment: Segment
+    text: str
+    vector: Vectors | None
+
+
+@dataclass(frozen=True)
+class _Context:
+    """One source as the classifier of its sentences sees it."""
+
+    source: Source
+    language: str
+    rating: float | None
+    map_language: str
+    questions: dict[int, str]
+    """Participant turn → the interviewer's words just before it."""
+    turns: dict[int, str]
+    """Turn → its whole text."""
+
+    @classmethod
+    def of(cls, source: Source, map_language: str) -> _Context:
+        turns: dict[int, str] = {}
+        for segment in source.segments:
+            turns[segment.turn] = (
+                turns.get(segment.turn, "") + " " + source.text[segment.start : segment.end]
+            )
+        language = source.language if source.language in ("fr", "en") else "en"
+        return cls(
+            source,
+            language,
+            review_rating(source),
+            map_language,
+            _questions_before_turns(source),
+            turns,
+        )
 
 
 class ExemplarBank:
@@ -125,65 +174,102 @@ class OfflineExtractor:
     def _extract_source(
         self, source: Source, vectors: Mapping[str, Vectors], map_language: str
     ) -> list[Claim]:
+        context = _Context.of(source, map_language)
+        sentences = [
+            _Sentence(segment, source.text[segment.start : segment.end], vectors.get(segment.id))
+            for segment in source.segments
+            if segment.role != Role.INTERVIEWER
+        ]
+        found = [self._classify(context, sentence) for sentence in sentences]
+        if is_low_rated(context.rating) and not any(
+            claim.lane == Lane.OBSTACLE for claims in found for claim in claims
+        ):
+            self._add_fallback_obstacle(context, sentences, found)
         claims: list[Claim] = []
-        language = source.language if source.language in ("fr", "en") else "en"
-        question_by_turn = _questions_before_turns(source)
-        turn_text: dict[int, str] = {}
-        for segment in source.segments:
-            turn_text[segment.turn] = (
-                turn_text.get(segment.turn, "") + " " + source.text[segment.start : segment.end]
-            )
         seen_touchpoints: dict[str, int] = {}
-        for segment in source.segments:
-            if segment.role == Role.INTERVIEWER:
-                continue
-            sentence = source.text[segment.start : segment.end]
-            vector = vectors.get(segment.id)
-            for claim in self._classify(
-                source,
-                segment,
-                sentence,
-                language,
-                vector,
-                question_by_turn.get(segment.turn, ""),
-                turn_text.get(segment.turn, ""),
-                map_language,
-            ):
-                if claim.lane == Lane.TOUCHPOINT:
-                    channel = claim.key or claim.text
-                    seen = seen_touchpoints[channel] = seen_touchpoints.get(channel, 0) + 1
-                    if seen > self.weights.touchpoint_repeats:
-                        continue
-                claims.append(claim)
+        for claim in (claim for claims in found for claim in claims):
+            if claim.lane == Lane.TOUCHPOINT:
+                channel = claim.key or claim.text
+                seen = seen_touchpoints[channel] = seen_touchpoints.get(channel, 0) + 1
+                if seen > self.weights.touchpoint_repeats:
+                    continue
+            claims.append(claim)
         return claims
 
-    def _classify(
-        self,
-        source: Source,
-        segment: Segment,
-        sentence: str,
-        language: str,
-        vector: Vectors | None,
-        question: str,
-        turn: str,
-        map_language: str,
-    ) -> list[Claim]:
+    def _add_fallback_obstacle(
+        self, context: _Context, sentences: list[_Sentence], found: list[list[Claim]]
+    ) -> None:
+        """A low-rated review with no obstacle: its most negative sentence becomes one."""
+        language = context.language
+        readings = [Reading.of(s.text, language, self.lexicon) for s in sentences]
+        scores = [self._obstacle_score(s, language) for s in sentences]
+        index = fallback_obstacle(readings, scores)
+        if index is not None:
+            found[index] = self._classify(context, sentences[index], force_obstacle=True)
+
+    def _obstacle_score(self, sentence: _Sentence, language: str) -> float:
+        cues = self.lexicon.lane_scores(sentence.text, language).get(Lane.OBSTACLE, 0.0)
+        _, knn_lane = self._neighbours(sentence.vector)
         w = self.weights
-        if len(sentence.split()) < w.min_words:
+        return w.lane_cues * cues + w.lane_exemplars * knn_lane.get(Lane.OBSTACLE, 0.0)
+
+    def _classify(
+        self, context: _Context, sentence: _Sentence, force_obstacle: bool = False
+    ) -> list[Claim]:
+        """The claims of one sentence: a main item (unless no lane scores enough), an emotion
+        item when it carries a feeling, its touchpoints. `force_obstacle`: the main item is an
+        obstacle whatever the scores (the fallback of a low-rated review)."""
+        lex, language, text = self.lexicon, context.language, sentence.text
+        reading = Reading.of(text, language, lex)
+        rule = ObstacleRule.FORCE if force_obstacle else obstacle_rule(reading, context.rating)
+        forced = rule == ObstacleRule.FORCE
+        if reading.words < (FALLBACK_MIN_WORDS if forced else self.weights.min_words):
             return []
-        lex = self.lexicon
-        stage_cues = lex.stage_scores(sentence, language)
-        lane_cues = lex.lane_scores(sentence, language)
-        touchpoints = lex.touchpoints_in(sentence, language)
-        valence = lex.valence_of(sentence, language)
-        has_cue = any(stage_cues.values()) or any(lane_cues.values()) or touchpoints or valence
-        if not has_cue:
+        stage_cues = lex.stage_scores(text, language)
+        lane_cues = lex.lane_scores(text, language)
+        touchpoints = lex.touchpoints_in(text, language)
+        has_cue = any(stage_cues.values()) or any(lane_cues.values()) or touchpoints
+        if not (has_cue or reading.valence or forced):
             return []
-        knn_stage, knn_lane = self._neighbours(vector)
-        question_cues = lex.stage_scores(question, language)
-        turn_cues = lex.stage_scores(turn, language)
-        prior = self._prior(source, segment)
-        stage_score = {
+        knn_stage, knn_lane = self._neighbours(sentence.vector)
+        stage_score = self._stage_scores(context, sentence.segment, stage_cues, knn_stage)
+        lane_score = self._lane_scores(lane_cues, knn_lane, reading, rule)
+        # Emotion is an overlay: a felt sentence yields an emotion item besides its main lane
+        # ("livraison en retard, j'étais énervée" is an obstacle and an emotion).
+        felt = bool(reading.valence) and lane_cues.get(Lane.EMOTION, 0.0) > 0
+        lanes = [lane for lane in _MAIN_LANES if lane != Lane.EMOTION] if felt else _MAIN_LANES
+        lane = Lane.OBSTACLE if forced else max(lanes, key=lambda c: lane_score[c])
+        base = Claim(
+            stage_id=max(STAGE_IDS, key=lambda s: stage_score[s]),
+            lane=lane,
+            text=item_text(text),
+            quote=text,
+            source_id=context.source.id,
+            segment_id=sentence.segment.id,
+            score=_confidence(stage_score, max(0.0, lane_score[lane])),
+        )
+        claims: list[Claim] = []
+        if forced or lane_score[lane] >= self.weights.min_lane_score:
+            claims.append(replace(base, valence=reading.valence if lane == Lane.EMOTION else None))
+        if felt:
+            claims.append(replace(base, lane=Lane.EMOTION, valence=reading.valence))
+        for touchpoint in touchpoints:
+            label = touchpoint.label(context.map_language)
+            claims.append(replace(base, lane=Lane.TOUCHPOINT, text=label, key=touchpoint.id))
+        return claims
+
+    def _stage_scores(
+        self,
+        context: _Context,
+        segment: Segment,
+        stage_cues: dict[str, float],
+        knn_stage: dict[str, float],
+    ) -> dict[str, float]:
+        w, lex, language = self.weights, self.lexicon, context.language
+        question_cues = lex.stage_scores(context.questions.get(segment.turn, ""), language)
+        turn_cues = lex.stage_scores(context.turns.get(segment.turn, ""), language)
+        prior = self._prior(context.source, segment)
+        return {
             stage: w.sentence_cues * stage_cues[stage]
             + w.question_context * min(question_cues[stage], 2)
             + w.turn_context * min(turn_cues[stage], 3)
@@ -191,52 +277,28 @@ class OfflineExtractor:
             + w.position * prior.get(stage, 0.0)
             for stage in STAGE_IDS
         }
-        stage = max(STAGE_IDS, key=lambda s: stage_score[s])
-        lane_score = {
+
+    def _lane_scores(
+        self,
+        lane_cues: dict[Lane, float],
+        knn_lane: dict[Lane, float],
+        reading: Reading,
+        rule: ObstacleRule,
+    ) -> dict[Lane, float]:
+        w = self.weights
+        lane_score: dict[Lane, float] = {
             lane: w.lane_cues * lane_cues.get(lane, 0.0)
             + w.lane_exemplars * knn_lane.get(lane, 0.0)
             for lane in _MAIN_LANES
         }
-        if sentence.rstrip().endswith("?"):
+        if reading.question:
             lane_score[Lane.QUESTION] += w.question_mark
-        rating = review_rating(source)
-        # Tried on the dev half and left out: lifting non-positive sentences of 1–2-star reviews
-        # towards "obstacle", or making the most negative one an obstacle when none was found,
-        # found more of those reviews' problems but cost evidence F1 (README, "Findings").
-        # A clearly positive sentence is not an obstacle ("produit conforme à la commande"),
-        # nor, in a 5-star review, one that is not clearly negative.
-        if valence > 0 or (rating is not None and rating >= 5 and valence >= 0):
+        # The rating and the sentence's wording steer the obstacle lane (`reviews`): a clearly
+        # positive sentence is not an obstacle ("produit conforme à la commande"); a problem
+        # stated in a low-rated review is one, cue word or not.
+        if rule == ObstacleRule.BLOCK:
             lane_score[Lane.OBSTACLE] = float("-inf")
-        # Emotion is an overlay: a felt sentence yields an emotion item besides its main lane
-        # ("livraison en retard, j'étais énervée" is an obstacle and an emotion).
-        felt = bool(valence) and lane_cues.get(Lane.EMOTION, 0.0) > 0
-        lanes = [lane for lane in _MAIN_LANES if lane != Lane.EMOTION] if felt else _MAIN_LANES
-        lane = max(lanes, key=lambda candidate: lane_score[candidate])
-        confidence = _confidence(stage_score, lane_score[lane])
-        claims: list[Claim] = []
-        base = Claim(
-            stage_id=stage,
-            lane=lane,
-            text=item_text(sentence),
-            quote=sentence,
-            source_id=source.id,
-            segment_id=segment.id,
-            score=confidence,
-        )
-        if lane_score[lane] >= w.min_lane_score:
-            claims.append(replace(base, valence=valence if lane == Lane.EMOTION else None))
-        if felt:
-            claims.append(replace(base, lane=Lane.EMOTION, valence=valence))
-        for touchpoint in touchpoints:
-            claims.append(
-                replace(
-                    base,
-                    lane=Lane.TOUCHPOINT,
-                    text=touchpoint.label(map_language),
-                    key=touchpoint.id,
-                )
-            )
-        return claims
+        return lane_score
 
     def _neighbours(self, vector: Vectors | None) -> tuple[dict[str, float], dict[Lane, float]]:
         if vector is None or not len(self.exemplar_vectors):
@@ -266,25 +328,6 @@ class OfflineExtractor:
             stage: math.exp(-(((position - centre) / 0.2) ** 2) / 2)
             for stage, centre in _STAGE_CENTRES.items()
         }
-
-
-_RATING = re.compile(r"(\d+(?:[.,]\d+)?)\s*(?:/\s*(\d+))?")
-
-
-def review_rating(source: Source) -> float | None:
-    """A review's rating on a 5-point scale, from its metadata ("4", "4,5", "8/10", "★★★★");
-    None for interviews and unrated rows."""
-    if source.kind == SourceKind.INTERVIEW:
-        return None
-    raw = source.metadata.get("rating", "").strip()
-    if raw and set(raw) <= {"★", "☆", " "}:
-        return float(raw.count("★"))
-    match = _RATING.search(raw)
-    if match is None:
-        return None
-    value = float(match.group(1).replace(",", "."))
-    scale = float(match.group(2)) if match.group(2) else 5.0
-    return value * 5.0 / scale if scale else None
 
 
 def _questions_before_turns(source: Source) -> dict[int, str]:
