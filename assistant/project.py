@@ -68,6 +68,10 @@ class ImportResult:
     added_sources: list[str] = field(default_factory=list)
 
 
+MapsProgress = Callable[[float, str | None, str], None]
+"""on_progress(done, persona, step) of `Project.build_maps`: done in 0..1 over all the maps."""
+
+
 class Project:
     """A workspace with its embedder, vector store and segmenter, created on first use.
 
@@ -238,6 +242,30 @@ class Project:
         """The maps a build makes: the overall map and one per persona with `all_personas`,
         else the one map (None: overall)."""
         return [None, *self.personas()] if all_personas else [persona]
+
+    def build_maps(
+        self,
+        *,
+        provider: str = "offline",
+        persona: str | None = None,
+        all_personas: bool = False,
+        on_progress: MapsProgress | None = None,
+    ) -> list[JourneyMap]:
+        """Build every map `build_targets` names, one after the other. `on_progress(done,
+        persona, step)` hears each step: `done` in 0..1 over all the maps, persona None for the
+        overall map."""
+        targets = self.build_targets(persona, all_personas)
+        built = []
+        for n, target in enumerate(targets):
+
+            def on_step(
+                step: str, index: int, total: int, n: int = n, target: str | None = target
+            ) -> None:
+                if on_progress is not None:
+                    on_progress((n * total + index) / (total * len(targets)), target, step)
+
+            built.append(self.build(provider=provider, persona=target, on_step=on_step).map)
+        return built
 
     def personas(self) -> list[str]:
         """Personas the sources carry (front matter, or `apply_personas`)."""

@@ -44,8 +44,11 @@ def two_personas(tmp_path_factory: pytest.TempPathFactory, segmenter: SpacySegme
     project.ingest(
         [SAMPLES / "interviews" / "fr-01-lea.md", SAMPLES / "interviews" / "fr-04-bernard.md"]
     )
-    for persona in project.build_targets(all_personas=True):
-        project.build(persona=persona)
+    heard: list[tuple[float, str | None, str]] = []
+    built = project.build_maps(all_personas=True, on_progress=lambda *step: heard.append(step))
+    assert [m.id for m in built] == ["overall", "deliberate", "impulsive"]
+    assert [done for done, _, _ in heard] == sorted(done for done, _, _ in heard)
+    assert heard[0] == (0.0, None, "extract") and heard[-1][1:] == ("impulsive", "save")
     return root
 
 

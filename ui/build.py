@@ -97,20 +97,19 @@ def _persona_mapping(project: Project, words: dict[str, str]) -> None:
 
 
 def _run(project: Project, provider: str, target: str, words: dict[str, str]) -> None:
-    targets = project.build_targets(
-        persona=target if target not in ("", "*") else None, all_personas=target == "*"
-    )
     progress = st.progress(0.0)
-    built: list[JourneyMap] = []
+
+    def on_progress(done: float, persona: str | None, step: str) -> None:
+        label = persona or words["all_participants"]
+        progress.progress(done, words["building"].format(label=label, step=step))
+
     try:
-        for n, persona in enumerate(targets):
-            label = persona or words["all_participants"]
-
-            def on_step(step: str, index: int, total: int, n: int = n, label: str = label) -> None:
-                done = (n * total + index) / (total * len(targets))
-                progress.progress(done, words["building"].format(label=label, step=step))
-
-            built.append(project.build(provider=provider, persona=persona, on_step=on_step).map)
+        built = project.build_maps(
+            provider=provider,
+            persona=target if target not in ("", "*") else None,
+            all_personas=target == "*",
+            on_progress=on_progress,
+        )
     except ParcoursError as error:
         st.error(str(error))
         return

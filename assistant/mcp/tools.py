@@ -133,16 +133,13 @@ class ParcoursTools:
     ) -> r.BuildResult:
         # The API key only ever comes from the server's environment.
         project = self.project.configured(model=model, base_url=base_url)
-        targets = project.build_targets(persona, all_personas)
-        built = []
-        for n, target in enumerate(targets):
-            label = target or "overall"
 
-            def on_step(step: str, index: int, total: int, n: int = n, label: str = label) -> None:
-                done = n * total + index
-                progress(done, total * len(targets), f"map {label}: {step}")
+        def on_progress(done: float, target: str | None, step: str) -> None:
+            progress(done, 1.0, f"map {target or 'overall'}: {step}")
 
-            built.append(project.build(provider=provider, persona=target, on_step=on_step).map)
+        built = project.build_maps(
+            provider=provider, persona=persona, all_personas=all_personas, on_progress=on_progress
+        )
         return r.BuildResult(
             maps=[
                 r.BuiltMap(
