@@ -6,7 +6,6 @@ build, export and verify.
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -16,9 +15,10 @@ from typing import Any
 import numpy as np
 
 from assistant.errors import ConfigError, MapError, VerificationError, WorkspaceError
-from assistant.evidence.verify import VerifyReport, verify_map
+from assistant.evidence.verify import verify_map
+from assistant.export_files import differs, read_export
 from assistant.exports import ExportedFile, export_format, export_map
-from assistant.exports.json import embedded_sources, load_export, without_embedded_sources
+from assistant.exports.json import embedded_sources, without_embedded_sources
 from assistant.extract.llm import LLMExtractor, ResponseCache
 from assistant.mapping.build import (
     OVERALL_MAP_ID,
@@ -42,7 +42,6 @@ from assistant.model import (
     JourneyMap,
     Revision,
     Source,
-    SourceRef,
     default_stages,
     unnumbered,
 )
@@ -381,7 +380,7 @@ class Project:
         """Save a JSON export as the next revision of its map (or of `map_id`); revision 1 if
         the map is new. Its quotes must verify against the workspace's sources, or against the
         sources it embeds: those the workspace lacks are added to it, embedded and searchable."""
-        journey_map, digest = _read_export(path, map_id)
+        journey_map, digest = read_export(path, map_id)
         resolved, added = self._import_sources(path, journey_map)
         report = verify_map(journey_map, resolved)
         if not report.ok:
@@ -416,9 +415,7 @@ class Project:
             )
         present = set(self.workspace.source_ids())
         resolved = {sid: self.workspace.load_source(sid) for sid in cited if sid in present}
-        differ = [
-            sid for sid, source in resolved.items() if _differs(source, journey_map, embedded)
-        ]
+        differ = [sid for sid, source in resolved.items() if differs(source, journey_map, embedded)]
         if differ:
             raise MapError(
                 f"{path} quotes {len(differ)} source(s) that differ from the workspace's copy "
@@ -475,51 +472,3 @@ class Project:
         if not texts:
             return np.zeros((0, self.embedder.dim), dtype=np.float32)
         return self.embedder.embed_documents(texts)
-
-
-def _read_export(path: Path, map_id: str | None) -> tuple[JourneyMap, str]:
-    """The map of an export file (renamed `map_id`), and the SHA-256 of the file."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise MapError(
-            f"cannot read {path} ({error.strerror or error})", "check the path of the export"
-        ) from error
-    journey_map = load_export(str(path), data)
-    digest = hashlib.sha256(data).hexdigest()
-    if map_id is None or map_id == journey_map.id:
-        return journey_map, digest
-    try:
-        renamed = JourneyMap.model_validate(journey_map.model_dump() | {"id": map_id})
-    except ValueError as error:
-        raise ConfigError(
-            f"{map_id!r} is not a valid map id", "use letters, digits, '-' and '_' only"
-        ) from error
-    return renamed, digest
-
-
-def _differs(source: Source, journey_map: JourneyMap, embedded: Mapping[str, Source]) -> bool:
-    """Whether the workspace's `source` is not the one the map was built from."""
-    ref = next((r for r in journey_map.sources if r.id == source.id), None)
-    copy = embedded.get(source.id)
-    return (ref is not None and ref.sha256 != source.sha256) or (
-        copy is not None and copy.text != source.text
-    )
-
-
-def verify_export(path: Path, workspace: Workspace | None = None) -> VerifyReport:
-    """Check an exported map against the sources it embeds, or else the workspace's sources."""
-    journey_map = load_export(str(path), path.read_bytes())
-    sources: dict[str, Source | SourceRef] = {
-        ref.id: ref for ref in journey_map.sources if ref.text is not None
-    }
-    missing = [ref.id for ref in journey_map.sources if ref.id not in sources]
-    if missing:
-        if workspace is None or not workspace.exists():
-            raise MapError(
-                f"{path} does not embed the text of {len(missing)} source(s) ({missing[0]}…)",
-                "export with --with-sources, or pass -w with the workspace that holds them",
-            )
-        for source_id in missing:
-            sources[source_id] = workspace.load_source(source_id)
-    return verify_map(journey_map, sources)

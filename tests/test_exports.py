@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from assistant.cli import app
 from assistant.errors import ConfigError, MapError, VerificationError
+from assistant.export_files import verify_export
 from assistant.exports import EXPORT_FORMATS, export_map
 from assistant.exports.csv import COLUMNS, export_csv, guard, read_rows, unguard
 from assistant.exports.html import MAP_CSS, export_html
@@ -31,7 +32,7 @@ from assistant.model import (
     Stage,
     Ungrounded,
 )
-from assistant.project import Project, verify_export
+from assistant.project import Project
 from assistant.settings import Settings
 from ingest.embedders import HashingEmbedder
 from tests.test_edits import MAP, SOURCES, make_source, new_workspace

@@ -15,9 +15,10 @@ import numpy as np
 import pytest
 
 from assistant.errors import WorkspaceError
+from assistant.export_files import verify_export
 from assistant.mapping.build import sources_change
 from assistant.model import FileRecord, Source, WorkspaceManifest
-from assistant.project import Project, verify_export
+from assistant.project import Project
 from assistant.workspace import Workspace
 from ingest.commit import Embedded, Journal, JournalEntry, roll_back_unfinished, settle
 from tests.test_synthesis import source

@@ -20,11 +20,11 @@ from assistant.cli.common import (
     reports_errors,
 )
 from assistant.errors import ConfigError
+from assistant.export_files import verify_export
 from assistant.exports import EXPORT_FORMATS
 from assistant.mapping.build import OVERALL_MAP_ID, BuildResult
 from assistant.mapping.compare import comparison_json, render_comparison
 from assistant.model import Lane, journey_map_json_schema
-from assistant.project import verify_export
 from assistant.providers import PROVIDERS
 from assistant.settings import Settings
 from assistant.workspace import Workspace, atomic_write
