@@ -1,12 +1,13 @@
 """Headless Chromium for the browser tests: Debian's /usr/bin/chromium driven by Playwright.
 
-`.ci/run` installs Chromium when the machine lacks it; elsewhere the tests that need it skip with
-the command that installs it. Playwright's own browser download cannot reach its host here.
+`make test` installs Chromium with apt-get when the machine lacks it; where it cannot (no apt-get,
+no root or sudo), the tests that need it skip and say how to get it. Playwright's own browser
+download cannot reach its host here. The launching itself is `evals.ui_harness.chromium`, which
+the UI benchmark uses too.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -15,8 +16,12 @@ from typing import Any
 
 import pytest
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+from evals.ui_harness import chromium, chromium_available
+
+MISSING_CHROMIUM = (
+    "needs Debian's chromium at /usr/bin/chromium: `make test` installs it with apt-get (as root "
+    "or with sudo); on a machine without apt-get, install Chromium there to run the browser tests"
+)
 
 
 @dataclass
@@ -29,23 +34,17 @@ class PageVisit:
 
 
 def require_chromium() -> None:
-    if not CHROMIUM.exists() or shutil.which("chromium") is None:
-        pytest.skip("needs Debian's chromium: apt-get install chromium (.ci/run does)")
+    if not chromium_available():
+        pytest.skip(MISSING_CHROMIUM)
 
 
 @contextmanager
 def chromium_page(viewport: tuple[int, int] = (1600, 1000)) -> Iterator[Any]:
-    """A fresh Playwright page in headless Chromium."""
+    """A fresh Playwright page in headless Chromium (English locale), or a skip that says how
+    to get Chromium."""
     require_chromium()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": viewport[0], "height": viewport[1]})
-            yield page
-        finally:
-            browser.close()
+    with chromium("en-US", viewport) as page:
+        yield page
 
 
 @contextmanager

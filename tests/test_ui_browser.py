@@ -20,11 +20,11 @@ from assistant.workspace import Workspace
 from evals.ui_harness import (
     CARD,
     chromium,
-    chromium_available,
     running_ui,
     scroll_top,
     wait_for_map,
 )
+from tests.browser import require_chromium
 from tests.conftest import SAMPLES
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -36,8 +36,7 @@ ENVIRONMENT = {"PARCOURS_EMBEDDER": "hashing", "HF_HUB_OFFLINE": "1"}
 
 @pytest.fixture(autouse=True)
 def _needs_chromium() -> None:
-    if not chromium_available():
-        pytest.skip("needs Debian's chromium: apt-get install chromium (.ci/run does)")
+    require_chromium()
 
 
 def shot(page: Any, name: str) -> None:
