@@ -96,7 +96,6 @@ WORDS: dict[str, dict[str, str]] = {
         "“Evidence” to read the quotes in context.",
         # evidence panel
         "panel_title": "Evidence for {id}",
-        "close": "Close",
         "in_stage": "{lane} · {stage}",
         "accept": "Accept",
         "reject": "Reject",
@@ -209,7 +208,6 @@ WORDS: dict[str, dict[str, str]] = {
         "constat : son libellé, combien de citations et de participants l’appuient, son statut. "
         "★ marque un moment de vérité. « Preuves » montre les citations dans leur contexte.",
         "panel_title": "Preuves de {id}",
-        "close": "Fermer",
         "in_stage": "{lane} · {stage}",
         "accept": "Accepter",
         "reject": "Rejeter",
