@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from assistant.editing.revisions import load_history
 from assistant.errors import ConfigError, MapError, VerificationError, WorkspaceError
 from assistant.evidence.verify import verify_map
 from assistant.export_files import differs, read_export
@@ -202,8 +203,12 @@ class Project:
         persona: str | None = None,
         llm: LLMExtractor | None = None,
         on_step: StepCallback | None = None,
+        fresh: bool = False,
     ) -> BuildResult:
-        """`on_step` hears each of BUILD_STEPS; raising from it before "save" cancels."""
+        """Build the map, or rebuild it: the researcher's edits are replayed onto the new
+        extraction (`assistant.editing.rebase`), and what cannot be is listed in the result's
+        conflicts. `fresh` builds from the sources only (the finding ids are still kept).
+        `on_step` hears each of BUILD_STEPS; raising from it before "save" cancels."""
         return build_map(
             self.workspace,
             self.embedder,
@@ -212,6 +217,7 @@ class Project:
             persona=persona,
             llm=llm or self.llm_extractor(provider),
             on_step=on_step,
+            history=None if fresh else load_history,
         )
 
     def configured(

@@ -822,7 +822,15 @@ def test_commit_then_undo_gives_back_the_same_map_and_redo_the_edited_one(
         assert without_revision(workspace.load_map(MAP.id)) == without_revision(MAP)
         redone = redo(workspace, MAP.id, base_revision=3)
         assert without_revision(redone.map) == without_revision(edited.map)
-        assert redone.operations == batch and workspace.revisions(MAP.id) == [1, 2, 3, 4]
+        assert redone.operations == edited.operations and workspace.revisions(MAP.id) == [
+            1,
+            2,
+            3,
+            4,
+        ]
+        # what a revision stores is pinned: replayed on its parent, it gives the same map
+        replayed = apply_operations(MAP, edited.operations, SOURCES)
+        assert without_revision(replayed) == without_revision(edited.map)
 
 
 @st.composite

@@ -28,6 +28,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from assistant.editing import stage_edits
 from assistant.editing.operations import (
     describe_operation,
     find_item,
@@ -43,7 +44,6 @@ from assistant.editing.state import (
     dedupe_evidence,
     insert_by_lane,
     short,
-    stage_slug,
 )
 from assistant.errors import EditError
 from assistant.model import (
@@ -61,7 +61,6 @@ from assistant.model import (
     Lane,
     MarkMomentOfTruth,
     MergeItems,
-    MomentOfTruth,
     MoveItem,
     RenameStage,
     ReorderStages,
@@ -69,12 +68,12 @@ from assistant.model import (
     SetStatus,
     Source,
     SplitItem,
-    Stage,
     UnmarkMomentOfTruth,
     UpdateItem,
 )
 
 __all__ = [
+    "apply_and_pin",
     "apply_operations",
     "describe_operation",
     "find_item",
@@ -119,8 +118,20 @@ def apply_operations(
     journey_map: JourneyMap, operations: Sequence[EditOp], sources: Mapping[str, Source]
 ) -> JourneyMap:
     """The map after `operations`, in order. `sources` (by id) ground the quotes they add."""
+    return apply_and_pin(journey_map, operations, sources)[0]
+
+
+def apply_and_pin(
+    journey_map: JourneyMap, operations: Sequence[EditOp], sources: Mapping[str, Source]
+) -> tuple[JourneyMap, list[EditOp]]:
+    """`apply_operations`, and the operations as they were applied, pinned: every id they
+    created given explicitly, every quote named by text rather than by position. Pinned
+    operations replay to the same result on a map that has new items (a rebuild's), which is
+    what a revision stores."""
     state = EditState(journey_map.model_copy(deep=True), sources)
+    pinned: list[EditOp] = []
     for index, operation in enumerate(operations):
+        state.pinned = operation
         try:
             _HANDLERS[type(operation)](state, operation)
         except Refused as refused:
@@ -132,9 +143,10 @@ def apply_operations(
                 op=operation.op,
                 target=operation_target(operation),
             ) from None
+        pinned.append(state.pinned or operation)
     state.finish()
     try:  # the model's own validators, as a last guard
-        return JourneyMap.model_validate(state.map.model_dump())
+        return JourneyMap.model_validate(state.map.model_dump()), pinned
     except ValidationError as error:
         raise EditError(
             f"these edits would leave map {journey_map.id} invalid: {error.errors()[0]['msg']}",
@@ -163,6 +175,7 @@ def _add_item(state: EditState, op: AddItem) -> None:
     )
     insert_by_lane(stage, item)
     state.touch(stage, item)
+    state.pinned = op.model_copy(update={"id": item_id})
 
 
 def _update_item(state: EditState, op: UpdateItem) -> None:
@@ -278,9 +291,15 @@ def _split_item(state: EditState, op: SplitItem) -> None:
         )
     position = stage.items.index(item)
     original = item.model_copy(deep=True)  # the parts are cut from this, not from part 1
+    by_text = customer and _quotes_unique(original)  # a rebuild may reorder the quotes
+    pinned_parts = []
     for number, (part, indices) in enumerate(zip(op.parts, kept, strict=True)):
         piece = item if number == 0 else original.model_copy(deep=True)
-        piece.id = item.id if number == 0 else state.new_item_id(None)
+        piece.id = item.id if number == 0 else state.new_item_id(part.id)
+        update: dict[str, Any] = {"id": None if number == 0 else piece.id}
+        if by_text:
+            update |= {"evidence": [], "quotes": [original.evidence[i].quote for i in indices]}
+        pinned_parts.append(part.model_copy(update=update))
         piece.text = clean(part.text, "part text")
         piece.evidence = [original.evidence[index] for index in indices]
         if not customer:
@@ -290,6 +309,15 @@ def _split_item(state: EditState, op: SplitItem) -> None:
         if number:
             stage.items.insert(position + number, piece)
         state.touch(stage, piece)
+    state.pinned = op.model_copy(update={"parts": pinned_parts})
+
+
+def _quotes_unique(item: Item) -> bool:
+    """Whether every quote of `item` names one evidence only (`quote_index` finds it)."""
+    try:
+        return all(quote_index(item, e.quote) == n for n, e in enumerate(item.evidence))
+    except LookupError:
+        return False
 
 
 def _attach_evidence(state: EditState, op: AttachEvidence) -> None:
@@ -330,6 +358,8 @@ def _detach_evidence(state: EditState, op: DetachEvidence) -> None:
             f"that quote is the only evidence of {item.id}; a customer item must keep one",
             "attach another quote first, or delete the item",
         )
+    if _quotes_unique(item):
+        state.pinned = op.model_copy(update={"index": None, "quote": item.evidence[index].quote})
     del item.evidence[index]
     state.touch(stage, item)
 
@@ -348,124 +378,9 @@ def _add_analyst_item(lane: Lane) -> Callable[[EditState, AddOpportunity | AddKp
         item = Item(id=item_id, lane=lane, text=text, status=op.status, cites=cites)
         insert_by_lane(stage, item)
         state.touch(stage, item)
+        state.pinned = op.model_copy(update={"id": item_id})
 
     return add
-
-
-# -- stages ---------------------------------------------------------------------------------------
-def _add_stage(state: EditState, op: AddStage) -> None:
-    stages = state.map.stages
-    name = clean(op.name, "stage name")
-    if op.after is not None and op.position is not None:
-        raise Refused("after and position contradict each other", "give one of them")
-    if op.id is not None and any(stage.id == op.id for stage in stages):
-        raise Refused(f"stage id {op.id!r} is already used", "choose another id, or leave it out")
-    stage_id = op.id or stage_slug(name, (stage.id for stage in stages))
-    if op.after is not None:
-        position = stages.index(state.stage(op.after)) + 1
-    elif op.position is not None:
-        if op.position > len(stages):
-            raise Refused(
-                f"position {op.position} is past the end ({len(stages)} stages)",
-                f"give a position from 0 to {len(stages)}",
-            )
-        position = op.position
-    else:
-        position = len(stages)
-    stages.insert(position, Stage(id=stage_id, name=name, order=position))
-    state.renumber_stages()
-
-
-def _rename_stage(state: EditState, op: RenameStage) -> None:
-    state.stage(op.stage_id).name = clean(op.name, "stage name")
-
-
-def _reorder_stages(state: EditState, op: ReorderStages) -> None:
-    current = [stage.id for stage in state.map.stages]
-    if sorted(op.stage_ids) != sorted(current):
-        missing = [s for s in current if s not in op.stage_ids]
-        unknown = [s for s in op.stage_ids if s not in current]
-        repeated = sorted({s for s in op.stage_ids if op.stage_ids.count(s) > 1})
-        problems = [
-            f"{label} {', '.join(ids)}"
-            for label, ids in (("missing", missing), ("unknown", unknown), ("repeated", repeated))
-            if ids
-        ]
-        raise Refused(
-            f"the new order must list every stage once ({'; '.join(problems)})",
-            f"list exactly these stages: {', '.join(current)}",
-        )
-    by_id = {stage.id: stage for stage in state.map.stages}
-    state.map.stages = [by_id[stage_id] for stage_id in op.stage_ids]
-    state.renumber_stages()
-
-
-def _delete_stage(state: EditState, op: DeleteStage) -> None:
-    stage = state.stage(op.stage_id)
-    if op.move_items_to is None and not op.delete_items:
-        raise Refused(
-            f"the {len(stage.items)} items of stage {stage.id} need a destination",
-            "give move_items_to=<stage id>, or delete_items=true",
-        )
-    if op.move_items_to is not None and op.delete_items:
-        raise Refused("move_items_to and delete_items contradict each other", "give one")
-    if len(state.map.stages) == 1:
-        raise Refused("a map needs at least one stage", "add another stage first")
-    if op.move_items_to is not None:
-        target = state.stage(op.move_items_to)
-        if target is stage:
-            raise Refused("its items cannot move to the stage being deleted", "pick another stage")
-        for item in stage.items:
-            insert_by_lane(target, item)
-            state.touch(target, item)
-        for moment in stage.moments_of_truth:
-            if moment not in target.moments_of_truth:
-                target.moments_of_truth.append(moment)
-    else:
-        state.remove_items({item.id for item in stage.items})
-    state.map.stages = [other for other in state.map.stages if other.id != stage.id]
-    state.touched_stages.discard(stage.id)
-    state.renumber_stages()
-
-
-# -- the map --------------------------------------------------------------------------------------
-def _set_persona(state: EditState, op: SetPersona) -> None:
-    state.map.persona = _optional_text(op.persona)
-
-
-def _mark_moment(state: EditState, op: MarkMomentOfTruth) -> None:
-    stage = state.stage(op.stage_id)
-    if op.item_id is not None:
-        state.locate(op.item_id)
-    if any(m.kind == op.kind and m.item_id == op.item_id for m in stage.moments_of_truth):
-        raise Refused(
-            f"{stage.id} is already marked {op.kind.value}"
-            + (f" with {op.item_id}" if op.item_id else ""),
-            "unmark it first to change its note",
-        )
-    moment = MomentOfTruth(kind=op.kind, item_id=op.item_id, note=_optional_text(op.note))
-    stage.moments_of_truth.append(moment)
-
-
-def _unmark_moment(state: EditState, op: UnmarkMomentOfTruth) -> None:
-    stage = state.stage(op.stage_id)
-    found = [
-        moment
-        for moment in stage.moments_of_truth
-        if moment.kind == op.kind and (op.item_id is None or moment.item_id == op.item_id)
-    ]
-    if not found:
-        raise Refused(f"{stage.id} is not marked {op.kind.value}", "nothing to unmark")
-    if len(found) > 1:
-        items = ", ".join(str(moment.item_id) for moment in found)
-        raise Refused(
-            f"{stage.id} has {len(found)} {op.kind.value} moments", f"give item_id: {items}"
-        )
-    stage.moments_of_truth = [moment for moment in stage.moments_of_truth if moment is not found[0]]
-
-
-def _optional_text(text: str | None) -> str | None:
-    return " ".join(text.split()) or None if text is not None else None
 
 
 _HANDLERS: dict[type[Any], Callable[[EditState, Any], None]] = {
@@ -478,13 +393,13 @@ _HANDLERS: dict[type[Any], Callable[[EditState, Any], None]] = {
     AttachEvidence: _attach_evidence,
     DetachEvidence: _detach_evidence,
     SetStatus: _set_status,
-    AddStage: _add_stage,
-    RenameStage: _rename_stage,
-    ReorderStages: _reorder_stages,
-    DeleteStage: _delete_stage,
-    SetPersona: _set_persona,
+    AddStage: stage_edits.add_stage,
+    RenameStage: stage_edits.rename_stage,
+    ReorderStages: stage_edits.reorder_stages,
+    DeleteStage: stage_edits.delete_stage,
+    SetPersona: stage_edits.set_persona,
     AddOpportunity: _add_analyst_item(Lane.OPPORTUNITY),
     AddKpi: _add_analyst_item(Lane.KPI),
-    MarkMomentOfTruth: _mark_moment,
-    UnmarkMomentOfTruth: _unmark_moment,
+    MarkMomentOfTruth: stage_edits.mark_moment,
+    UnmarkMomentOfTruth: stage_edits.unmark_moment,
 }

@@ -19,16 +19,20 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+from assistant.editing import rebase
 from assistant.editing.diff import MapDiff, diff
-from assistant.editing.edits import apply_operations
+from assistant.editing.edits import apply_and_pin
 from assistant.editing.operations import describe_operation
+from assistant.editing.rebase import EditChain
 from assistant.errors import EditError, MapError, StaleRevisionError
-from assistant.model import EditOp, JourneyMap, Revision, Source
+from assistant.mapping.build import History, fresh_history
+from assistant.model import EditOp, JourneyMap, Rebase, Revision, Source
 from assistant.workspace import Workspace
 
 Author = Literal["user", "assistant"]
@@ -41,6 +45,7 @@ __all__ = [
     "diff",
     "diff_revisions",
     "history",
+    "load_history",
     "redo",
     "restore",
     "undo",
@@ -63,6 +68,10 @@ class RevisionSummary(BaseModel):
     undoes: int | None = None
     redoes: int | None = None
     restores: int | None = None
+    build: bool = False
+    """Made from the sources (a build, or a rebuild that replayed edits)."""
+    conflicts: int = 0
+    """A rebuild: the edits it could not replay."""
 
 
 class UndoState(BaseModel):
@@ -99,6 +108,44 @@ def workspace_sources(workspace: Workspace) -> Mapping[str, Source]:
     return _WorkspaceSources(workspace)
 
 
+@dataclass
+class WorkspaceHistory:
+    """A map's past as a rebuild needs it (`assistant.mapping.build.History`): the extraction
+    its edits stand on, and the edits in effect on the head, replayed by `rebase.replay`."""
+
+    workspace: Workspace
+    head: int
+    previous: JourneyMap | None
+    used: set[str]
+    chain: EditChain
+
+    def replay(self, built: JourneyMap) -> tuple[JourneyMap, list[EditOp], Rebase] | None:
+        if not self.chain.edits:
+            return None  # nothing to replay: a plain build
+        sources = workspace_sources(self.workspace)
+        done = rebase.replay(built, self.previous, self.chain.edits, sources)
+        operations = [edit.operation for edit in done.kept]
+        return done.map, operations, done.rebase(self.head, built)
+
+
+def load_history(workspace: Workspace, map_id: str, head: int | None) -> History:
+    """The history a rebuild of `map_id` replays onto its new extraction."""
+    if head is None:
+        return fresh_history(workspace, map_id, head)  # no map yet: nothing to replay
+    loaded: dict[int, Revision] = {}
+
+    def load(number: int) -> Revision:
+        if number not in loaded:
+            loaded[number] = workspace.load_revision(map_id, number)
+        return loaded[number]
+
+    chain = rebase.edit_chain(head, load)
+    base = load(chain.base) if chain.base is not None else None
+    previous = (base.rebase.built if base.rebase else base.map) if base is not None else None
+    used = {item.id for _, item in load(head).map.items()} | rebase.created_ids(chain.edits)
+    return WorkspaceHistory(workspace, head, previous, used, chain)
+
+
 def commit(
     workspace: Workspace,
     map_id: str,
@@ -114,10 +161,10 @@ def commit(
     _check_base(map_id, current.number, base_revision)
     if not operations:
         raise EditError(f"no operation to apply to map {map_id}", "give at least one operation")
-    edited = apply_operations(current.map, operations, workspace_sources(workspace))
+    edited, pinned = apply_and_pin(current.map, operations, workspace_sources(workspace))
     if message is None:
         message = "; ".join(describe_operation(op, current.map.language) for op in operations)
-    return _save(workspace, current.number, edited, author, message, operations=list(operations))
+    return _save(workspace, current.number, edited, author, message, operations=pinned)
 
 
 def undo(
@@ -205,19 +252,29 @@ def history(workspace: Workspace, map_id: str) -> list[RevisionSummary]:
                 undoes=data.get("undoes"),
                 redoes=data.get("redoes"),
                 restores=data.get("restores"),
+                build=_is_build(data),
+                conflicts=len((data.get("rebase") or {}).get("conflicts", [])),
             )
         )
     return summaries
+
+
+def _is_build(data: Mapping[str, Any]) -> bool:
+    """`Revision.is_build`, on a revision file's JSON."""
+    if data.get("rebase") is not None:
+        return True
+    return (
+        data.get("author", "system") == "system"
+        and not data.get("operations")
+        and all(data.get(key) is None for key in ("undoes", "redoes", "restores"))
+    )
 
 
 def rebuilt_since(workspace: Workspace, map_id: str, base_revision: int) -> bool:
     """Whether a build (or a restore) made a revision after `base_revision`: item ids may then
     name other items, so an instruction written on `base_revision` must not be re-applied."""
     return any(
-        summary.number > base_revision
-        and (
-            summary.restores is not None or (summary.author == "system" and not summary.operations)
-        )
+        summary.number > base_revision and (summary.restores is not None or summary.build)
         for summary in history(workspace, map_id)
     )
 

@@ -15,7 +15,7 @@ from collections.abc import Iterable, Mapping
 from assistant.evidence.claims import Claim, ground_claim
 from assistant.evidence.grounding import FUZZY_THRESHOLD, SourceText
 from assistant.mapping.synthesis import stage_valence, support_of
-from assistant.model import Evidence, Item, JourneyMap, Lane, Source, Stage
+from assistant.model import EditOp, Evidence, Item, JourneyMap, Lane, Source, Stage
 
 _LANE_RANK = {lane: rank for rank, lane in enumerate(Lane)}
 _NUMBERED_ID = re.compile(r"^I(\d+)$")
@@ -39,6 +39,8 @@ class EditState:
         self.texts: dict[str, SourceText] = {}  # normalized views, built once per source
         self.touched_items: set[str] = set()
         self.touched_stages: set[str] = set()
+        self.pinned: EditOp | None = None
+        """The operation being applied, as a handler pinned it (see `apply_and_pin`)."""
 
     # -- lookups ---------------------------------------------------------------------------
     def stage(self, stage_id: str) -> Stage:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import io
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -20,13 +20,16 @@ from assistant.evidence.claims import Claim, ground_claims
 from assistant.evidence.grounding import FUZZY_THRESHOLD
 from assistant.extract.llm import LLMExtractor
 from assistant.extract.offline import ExemplarBank, OfflineExtractor
-from assistant.mapping.findings import grouping_params
+from assistant.mapping.findings import GroupingParams, grouping_params
 from assistant.mapping.identity import carry_ids
 from assistant.mapping.naming import label_findings
 from assistant.mapping.synthesis import Vector, synthesize_findings
 from assistant.model import (
+    Conflict,
+    EditOp,
     JourneyMap,
     Provenance,
+    Rebase,
     Revision,
     Role,
     Source,
@@ -57,6 +60,10 @@ StepCallback = Callable[[str, int, int], None]
 class BuildResult:
     map: JourneyMap
     path: Path
+    replayed: int = 0
+    """Edits of the researcher replayed onto the new extraction."""
+    conflicts: list[Conflict] = field(default_factory=list)
+    """Edits that could not be replayed, each with its reason."""
 
 
 @dataclass
@@ -79,10 +86,13 @@ def build_map(
     persona: str | None = None,
     llm: LLMExtractor | None = None,
     on_step: StepCallback | None = None,
+    history: HistoryLoader | None = None,
 ) -> BuildResult:
     """Build (or rebuild, as a new revision) the overall map or one persona's map.
 
     `provider` "offline" runs the offline extractor; any other provider needs `llm`.
+    `history` reads the map's past: by default (`fresh_history`) a rebuild keeps the finding
+    ids only; `assistant.editing.revisions.load_history` replays the researcher's edits too.
     """
 
     def step(name: str) -> None:
@@ -121,91 +131,134 @@ def build_map(
     info = extracted.provenance
     if llm is not None:
         filled = label_findings(llm, filled, members, language, info)
-    head = workspace.head(map_id)
-    previous, used = previous_build(workspace, map_id, head)
-    filled = carry_ids(filled, previous, used)
     changed = sources_change(started_on, workspace.load_manifest())  # while extracting
-    journey_map = JourneyMap(
-        id=map_id,
-        title=map_title(language, persona),
-        language=language,
-        persona=persona,
-        revision=(head or 0) + 1,
-        stages=filled,
-        ungrounded=extracted.ungrounded + ungrounded,
-        sources=[source.ref() for source in sources],
-        provenance=Provenance(
-            tool_version=__version__,
-            extractor=info["extractor"],
-            model=info.get("model"),
-            prompt_version=info.get("prompt_version"),
-            embedder=embedder.name,
-            data_versions=info.get("data_versions", {}),
-            parameters={
-                "fuzzy_threshold": FUZZY_THRESHOLD,
-                "duplicate_threshold": embedder.duplicate_threshold,
-                "finding_threshold": grouping.threshold,
-                "finding_merge_threshold": grouping.merge_threshold,
-                "finding_keyword_weight": grouping.keyword_weight,
-                **info.get("parameters", {}),
-            },
-            token_usage=info.get("token_usage"),
-            failures=info.get("failures", {}),
-            sources_changed=changed,
-        ),
-    )
-    revision = Revision(
-        number=journey_map.revision,
-        parent=head,
-        author="system",
-        message=f"build with the {provider} extractor"
-        + (
+
+    def compose(head: int | None) -> Revision:
+        past = (history or fresh_history)(workspace, map_id, head)
+        journey_map = JourneyMap(
+            id=map_id,
+            title=map_title(language, persona),
+            language=language,
+            persona=persona,
+            revision=(head or 0) + 1,
+            stages=carry_ids(filled, past.previous, past.used),
+            ungrounded=extracted.ungrounded + ungrounded,
+            sources=[source.ref() for source in sources],
+            provenance=_provenance(info, embedder, grouping, changed),
+        )
+        message = f"build with the {provider} extractor" + (
             f" (partial: {len(journey_map.provenance.failures)} sources failed)"
             if journey_map.provenance.failures
             else ""
-        ),
-        map=journey_map,
-    )
+        )
+        replayed = past.replay(journey_map) if head is not None else None
+        if replayed is None:
+            return Revision(
+                number=journey_map.revision, parent=head, message=message, map=journey_map
+            )
+        edited, operations, rebase = replayed
+        kept, lost = len(operations), len(rebase.conflicts)
+        return Revision(
+            number=journey_map.revision,
+            parent=head,
+            message=f"re{message}: {kept} edit(s) replayed"
+            + (f", {lost} could not be (conflicts)" if lost else ""),
+            operations=operations,
+            rebase=rebase,
+            map=edited,
+        )
+
     step("save")
-    return save_build(workspace, revision)
+    return save_build(workspace, map_id, compose)
+
+
+def _provenance(
+    info: dict[str, Any], embedder: Embedder, grouping: GroupingParams, changed: str | None
+) -> Provenance:
+    return Provenance(
+        tool_version=__version__,
+        extractor=info["extractor"],
+        model=info.get("model"),
+        prompt_version=info.get("prompt_version"),
+        embedder=embedder.name,
+        data_versions=info.get("data_versions", {}),
+        parameters={
+            "fuzzy_threshold": FUZZY_THRESHOLD,
+            "duplicate_threshold": embedder.duplicate_threshold,
+            "finding_threshold": grouping.threshold,
+            "finding_merge_threshold": grouping.merge_threshold,
+            "finding_keyword_weight": grouping.keyword_weight,
+            **info.get("parameters", {}),
+        },
+        token_usage=info.get("token_usage"),
+        failures=info.get("failures", {}),
+        sources_changed=changed,
+    )
+
+
+class History(Protocol):
+    """A map's past, as a rebuild needs it: the extraction its edits were made on (to keep
+    finding ids), the ids it has used, and how to replay its edits onto a new extraction."""
+
+    previous: JourneyMap | None
+    used: set[str]
+
+    def replay(self, built: JourneyMap) -> tuple[JourneyMap, list[EditOp], Rebase] | None:
+        """The rebuilt map, the edits replayed and the rebase record; None: nothing to replay."""
+
+
+HistoryLoader = Callable[[Workspace, str, "int | None"], History]
+"""history(workspace, map_id, head): the map's past as of revision `head` (None: no map yet)."""
+
+
+@dataclass
+class FreshHistory:
+    """A build from the sources only (`parcours build --fresh`): ids carried, edits not."""
+
+    previous: JourneyMap | None
+    used: set[str]
+
+    def replay(self, built: JourneyMap) -> tuple[JourneyMap, list[EditOp], Rebase] | None:
+        return None
+
+
+def fresh_history(workspace: Workspace, map_id: str, head: int | None) -> History:
+    previous, used = previous_build(workspace, map_id, head)
+    return FreshHistory(previous, used)
 
 
 def previous_build(
     workspace: Workspace, map_id: str, head: int | None
 ) -> tuple[JourneyMap | None, set[str]]:
-    """The map the last build made (the newest revision the system saved that is not an undo,
-    a redo or a restore), and the ids the latest revision holds (edits may have added some)."""
+    """The extraction the last build made (the newest build or rebuild, before any edit was
+    replayed onto it), and the ids the latest revision holds (edits may have added some)."""
     if head is None:
         return None, set()
     latest = workspace.load_revision(map_id, head)
     used = {item.id for _, item in latest.map.items()}
     for number in range(head, 0, -1):
         revision = latest if number == head else workspace.load_revision(map_id, number)
-        built = revision.author == "system" and not revision.operations
-        if (
-            built
-            and revision.undoes is None
-            and revision.redoes is None
-            and revision.restores is None
-        ):
-            return revision.map, used
+        if revision.is_build:
+            return (revision.rebase.built if revision.rebase else revision.map), used
     return None, used
 
 
-def save_build(workspace: Workspace, revision: Revision, attempts: int = 20) -> BuildResult:
-    """Save a build as the next revision. A build is made from the sources, not from its parent
-    map: when another writer took the number meanwhile, it takes the next one instead."""
+def save_build(
+    workspace: Workspace, map_id: str, compose: Callable[[int | None], Revision], attempts: int = 20
+) -> BuildResult:
+    """Save a build as the next revision. A build is made from the sources, and its replayed
+    edits from the history as of the head: when another writer saved a revision meanwhile, the
+    revision is composed again on the new head."""
     for _ in range(attempts):
+        revision = compose(workspace.head(map_id))
         try:
-            return BuildResult(revision.map, workspace.save_revision(revision))
+            path = workspace.save_revision(revision)
         except StaleRevisionError:
-            head = workspace.head(revision.map.id) or 0
-            journey_map = revision.map.model_copy(update={"revision": head + 1})
-            revision = revision.model_copy(
-                update={"number": head + 1, "parent": head, "map": journey_map}
-            )
+            continue
+        conflicts = revision.rebase.conflicts if revision.rebase else []
+        return BuildResult(revision.map, path, len(revision.operations), conflicts)
     raise MapError(
-        f"map {revision.map.id}: {attempts} other revisions were saved while this build tried to",
+        f"map {map_id}: {attempts} other revisions were saved while this build tried to",
         "run `parcours build` again when the other writers are done",
     )
 

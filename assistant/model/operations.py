@@ -72,6 +72,9 @@ class SplitPart(StrictModel):
     quotes: list[str] = Field(default_factory=list, description="Or the quotes kept, verbatim")
     cites: list[str] | None = Field(default=None, description="Analyst items: default all")
     valence: Valence | None = None
+    id: ItemId | None = Field(
+        default=None, description="Parts after the first: default the next free I<n>"
+    )
 
 
 class SplitItem(StrictModel):
@@ -193,6 +196,27 @@ EditOp = Annotated[
 ]
 
 
+class Conflict(StrictModel):
+    """An edit a rebuild could not replay onto the new extraction, and why."""
+
+    revision: int = Field(description="The revision that made the edit")
+    operation: EditOp
+    target: str | None = Field(default=None, description="The item or stage it addresses")
+    reason: str
+    hint: str
+
+
+class Rebase(StrictModel):
+    """What a rebuild did with the researcher's edits: it extracted `built` afresh from the
+    sources, then replayed onto it the edits in effect on revision `onto` (the revision's
+    `operations`, each made in revision `origins[i]`); `conflicts` could not be replayed."""
+
+    onto: int = Field(ge=1, description="The revision whose edits were replayed")
+    built: JourneyMap = Field(description="The map the build extracted, before the replay")
+    origins: list[int] = Field(default_factory=list)
+    conflicts: list[Conflict] = Field(default_factory=list)
+
+
 class Revision(StrictModel):
     number: int = Field(ge=1)
     parent: int | None = None
@@ -205,7 +229,21 @@ class Revision(StrictModel):
     undoes: int | None = Field(default=None, description="The revision whose change this undoes")
     redoes: int | None = Field(default=None, description="The undone revision this re-applies")
     restores: int | None = Field(default=None, description="The revision whose map this copies")
+    rebase: Rebase | None = Field(
+        default=None, description="A rebuild: the extraction and the edits replayed onto it"
+    )
     map: JourneyMap
+
+    @property
+    def is_build(self) -> bool:
+        """Made from the sources (a build or a rebuild), not from its parent's map."""
+        return self.rebase is not None or (
+            self.author == "system"
+            and not self.operations
+            and self.undoes is None
+            and self.redoes is None
+            and self.restores is None
+        )
 
     @model_validator(mode="after")
     def _numbered_like_its_map(self) -> Revision:
@@ -213,4 +251,6 @@ class Revision(StrictModel):
             raise ValueError(
                 f"revision {self.number} holds a map marked revision {self.map.revision}"
             )
+        if self.rebase is not None and len(self.rebase.origins) != len(self.operations):
+            raise ValueError(f"revision {self.number}: one origin per replayed operation")
         return self
