@@ -54,13 +54,13 @@ def revision(number: int, parent: int | None, **fields: object) -> Revision:
         parent=parent,
         message="",
         map=MAP.model_copy(update={"revision": number}),
-        **fields,  # type: ignore[arg-type]
+        **fields,
     )
 
 
 def test_the_chain_drops_what_undo_took_back_and_brings_back_what_redo_reapplies() -> None:
-    accept = SetStatus(item_id=I_FEES, status="accepted")  # type: ignore[arg-type]
-    reject = SetStatus(item_id=I_SLOW, status="rejected")  # type: ignore[arg-type]
+    accept = SetStatus(item_id=I_FEES, status="accepted")
+    reject = SetStatus(item_id=I_SLOW, status="rejected")
     history = {
         1: revision(1, None),
         2: revision(2, 1, author="user", operations=[accept]),
@@ -84,7 +84,7 @@ def test_edits_follow_their_findings_into_a_richer_extraction() -> None:
     _, edits = apply_and_pin(
         MAP,
         [
-            SetStatus(item_id=I_FEES, status="accepted"),  # type: ignore[arg-type]
+            SetStatus(item_id=I_FEES, status="accepted"),
             UpdateItem(item_id=I_FEES, text="Frais découverts au paiement"),
             MergeItems(item_ids=[I_FEES, I_ANGRY]),
         ],
@@ -128,7 +128,7 @@ def test_an_edit_whose_finding_came_only_from_a_removed_source_is_a_conflict() -
     for stage in without.stages:
         stage.items = [i for i in stage.items if not {e.source_id for e in i.evidence} & gone]
     rename = UpdateItem(item_id=I_SLOW, text="Livraison lente")
-    accept = SetStatus(item_id=I_FEES, status="accepted")  # type: ignore[arg-type]
+    accept = SetStatus(item_id=I_FEES, status="accepted")
     done = replay(without, MAP, [Edit(3, rename), Edit(4, accept)], kept_sources)
     assert [c.target for c in done.conflicts] == [I_SLOW]
     conflict = done.conflicts[0]
@@ -191,8 +191,9 @@ def test_rebuild_without_source_change_gives_back_the_same_map(
                     redo(workspace, MAP.id)
             except EditError:
                 event(f"{kind} refused")
-        head = workspace.head(MAP.id)
-        assert head is not None
+        final = workspace.head(MAP.id)
+        assert final is not None
+        head = final
         past = load_history(workspace, MAP.id, head)
         replayed = past.replay(rebuilt(MAP, head + 1))
         expected = workspace.load_map(MAP.id, head)
