@@ -255,10 +255,11 @@ class Project:
         persona: str | None = None,
         all_personas: bool = False,
         on_progress: MapsProgress | None = None,
-    ) -> list[JourneyMap]:
-        """Build every map `build_targets` names, one after the other. `on_progress(done,
-        persona, step)` hears each step: `done` in 0..1 over all the maps, persona None for the
-        overall map."""
+        fresh: bool = False,
+    ) -> list[BuildResult]:
+        """Build (or rebuild, see `build`) every map `build_targets` names, one after the
+        other. `on_progress(done, persona, step)` hears each step: `done` in 0..1 over all the
+        maps, persona None for the overall map."""
         targets = self.build_targets(persona, all_personas)
         built = []
         for n, target in enumerate(targets):
@@ -269,7 +270,9 @@ class Project:
                 if on_progress is not None:
                     on_progress((n * total + index) / (total * len(targets)), target, step)
 
-            built.append(self.build(provider=provider, persona=target, on_step=on_step).map)
+            built.append(
+                self.build(provider=provider, persona=target, on_step=on_step, fresh=fresh)
+            )
         return built
 
     def personas(self) -> list[str]:

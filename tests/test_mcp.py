@@ -299,3 +299,29 @@ def test_a_cancelled_build_saves_nothing(project: Project) -> None:
     cancelled, steps, maps = _run(project, scenario)
     assert cancelled and steps == ["map overall: extract"]
     assert maps["maps"] == []
+
+
+def test_a_rebuild_returns_the_edits_it_replayed_and_its_conflicts(project: Project) -> None:
+    fill_inbox(project.workspace.root)
+
+    async def scenario(client: Client) -> tuple[dict[str, Any], str, dict[str, Any]]:
+        await call(client, "ingest_sources", paths=[Path(name).name for name in SAMPLE_FILES[:2]])
+        await call(client, "build_map")
+        first = project.workspace.load_map("overall")
+        alone = {i.id: {e.source_id for e in i.evidence} for _, i in first.items() if i.evidence}
+        gone = Path(SAMPLE_FILES[1]).stem
+        rejected = next(i for i, found in alone.items() if found == {gone})
+        kept = next(i for i, found in alone.items() if gone not in found)
+        for instruction in (f"accepte {kept}", f"rejette {rejected}"):
+            proposal, _ = await call(client, "propose_edits", instruction=instruction)
+            await call(client, "apply_edits", proposal_id=proposal["proposal_id"])
+        project.remove(gone)
+        result, text = await call(client, "build_map")
+        return result, text, {"rejected": rejected, "gone": gone}
+
+    result, text, chosen = _run(project, scenario)
+    built = result["maps"][0]
+    assert built["replayed"] == 1 and len(built["conflicts"]) == 1
+    conflict = built["conflicts"][0]
+    assert conflict["target"] == chosen["rejected"] and chosen["gone"] in conflict["reason"]
+    assert "CONFLICT" in text and "undo" in text

@@ -16,9 +16,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from streamlit.testing.v1.element_tree import FileUploader
 
-from assistant.editing.revisions import history
+from assistant.editing.revisions import commit, history
 from assistant.exports import EXPORT_FORMATS
-from assistant.model import Item, ItemStatus, JourneyMap, Lane, Revision
+from assistant.model import Item, ItemStatus, JourneyMap, Lane, Revision, SetStatus, UpdateItem
 from assistant.project import Project
 from assistant.settings import Settings
 from assistant.workspace import Workspace
@@ -46,7 +46,7 @@ def two_personas(tmp_path_factory: pytest.TempPathFactory, segmenter: SpacySegme
     )
     heard: list[tuple[float, str | None, str]] = []
     built = project.build_maps(all_personas=True, on_progress=lambda *step: heard.append(step))
-    assert [m.id for m in built] == ["overall", "deliberate", "impulsive"]
+    assert [b.map.id for b in built] == ["overall", "deliberate", "impulsive"]
     assert [done for done, _, _ in heard] == sorted(done for done, _, _ in heard)
     assert heard[0] == (0.0, None, "extract") and heard[-1][1:] == ("impulsive", "save")
     return root
@@ -346,3 +346,30 @@ def test_the_curve_has_a_line_per_persona_and_the_ideal_when_there_is_one(
     assert "idéal" in [label for label, _ in lines]
     impulsive = workspace.load_map("impulsive")
     assert related_maps(project, impulsive, workspace.map_ids(), "fr") == []
+
+
+def test_a_rebuild_replays_the_edits_and_shows_what_it_could_not(workspace: Workspace) -> None:
+    journey_map = workspace.load_map(MAP)
+    alone = {i.id: {e.source_id for e in i.evidence} for _, i in journey_map.items() if i.evidence}
+    bernard = next(i for i, found in alone.items() if found == {"fr-04-bernard"})
+    lea = next(i for i, found in alone.items() if found == {"fr-01-lea"})
+    commit(
+        workspace,
+        MAP,
+        [
+            UpdateItem(item_id=bernard, text="Renommé par l’équipe"),
+            SetStatus(item_id=lea, status=ItemStatus.ACCEPTED),
+        ],
+        base_revision=journey_map.revision,
+    )
+    settings = Settings(workspace=workspace.root, redact=False)
+    Project(workspace.root, embedder=HashingEmbedder(), settings=settings).remove("fr-04-bernard")
+    app = open_app(workspace.root)
+    app.sidebar.radio(key=f"ui:page:{workspace.root}").set_value("build").run()
+    click(app, "build:run")
+    assert "1 de vos modifications rejouées" in app.success[0].value
+    assert "1 n’ont pas pu l’être" in app.success[0].value
+    warning = app.warning[0].value
+    assert bernard in warning and "fr\\-04\\-bernard" in warning
+    assert "no longer in the workspace" in warning
+    assert item(workspace, lea)[1].status is ItemStatus.ACCEPTED

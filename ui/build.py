@@ -11,9 +11,11 @@ from typing import Literal
 import streamlit as st
 
 from assistant.errors import ParcoursError
-from assistant.model import JourneyMap
+from assistant.mapping.build import BuildResult
+from assistant.model import Conflict
 from assistant.project import Project
 from assistant.uploads import save_files
+from ui.text import plain
 from ui.words import words_for
 
 Provider = Literal["offline", "openai", "compatible"]
@@ -49,8 +51,10 @@ def show_build(project: Project, language: str) -> None:
         _run(configured, "offline" if provider == "offline" else "openai", target, words)
     built = st.session_state.get(BUILT)
     if built:
-        for line in built:
+        for line, conflicts in built:
             st.success(line)
+            for conflict in conflicts:
+                st.warning(conflict, icon="⚠️")
 
 
 def _model_settings(project: Project, provider: Provider, words: dict[str, str]) -> Project:
@@ -115,10 +119,22 @@ def _run(project: Project, provider: str, target: str, words: dict[str, str]) ->
         return
     finally:
         progress.progress(1.0)
-    st.session_state[BUILT] = [_summary(m, words) for m in built]
+    st.session_state[BUILT] = [
+        (_summary(result, words), [_conflict(c, words) for c in result.conflicts])
+        for result in built
+    ]
 
 
-def _summary(journey_map: JourneyMap, words: dict[str, str]) -> str:
+def _conflict(conflict: Conflict, words: dict[str, str]) -> str:
+    return plain(
+        words["conflict"].format(
+            revision=conflict.revision, reason=conflict.reason, hint=conflict.hint
+        )
+    )
+
+
+def _summary(result: BuildResult, words: dict[str, str]) -> str:
+    journey_map = result.map
     items = journey_map.items()
     line = words["built"].format(
         maps=journey_map.id,
@@ -126,6 +142,10 @@ def _summary(journey_map: JourneyMap, words: dict[str, str]) -> str:
         quotes=sum(len(item.evidence) for _, item in items),
         ungrounded=len(journey_map.ungrounded),
     )
+    if result.replayed or result.conflicts:
+        line += " " + words["replayed"].format(
+            replayed=result.replayed, conflicts=len(result.conflicts)
+        )
     usage = journey_map.provenance.token_usage
     if usage is None or not (usage.input_tokens or usage.output_tokens):
         return f"{line} {words['tokens_none']}"

@@ -66,6 +66,9 @@ WORDS: dict[str, dict[str, str]] = {
         "built": "Built {maps}: {items} items, {quotes} quotes, {ungrounded} ungrounded claims.",
         "tokens": "Tokens: {input} in · {output} out",
         "tokens_none": "No model tokens spent (offline).",
+        "replayed": "{replayed} of your edits replayed onto the new extraction, {conflicts} "
+        "could not be (Undo gives back the map from before this build).",
+        "conflict": "Edit of revision {revision} not replayed: {reason} — {hint}",
         # map
         "curve": "Emotion curve (valence per stage, −2 to +2)",
         "low_point": "Low point: **{stage}** ({valence:+.1f})",
@@ -180,6 +183,9 @@ WORDS: dict[str, dict[str, str]] = {
         "affirmations non ancrées.",
         "tokens": "Jetons : {input} en entrée · {output} en sortie",
         "tokens_none": "Aucun jeton de modèle dépensé (hors ligne).",
+        "replayed": "{replayed} de vos modifications rejouées sur la nouvelle extraction, "
+        "{conflicts} n’ont pas pu l’être (Annuler rend la carte d’avant cette construction).",
+        "conflict": "Modification de la révision {revision} non rejouée : {reason} — {hint}",
         "curve": "Courbe des émotions (valence par étape, de −2 à +2)",
         "low_point": "Point bas : **{stage}** ({valence:+.1f})",
         "actual": "vécu",

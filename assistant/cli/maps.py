@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from assistant.cli.common import (
@@ -50,9 +51,17 @@ def build(
     dry_run: Annotated[
         bool, typer.Option("--dry-run", help="Estimate the tokens a build would send, and stop")
     ] = False,
+    fresh: Annotated[
+        bool,
+        typer.Option("--fresh", help="Build from the sources only: do not replay the map's edits"),
+    ] = False,
     chroma_url: ChromaOption = None,
 ) -> None:
-    """Build the journey map (a new revision) and print its stages × lanes counts."""
+    """Build the journey map (a new revision) and print its stages × lanes counts.
+
+    A rebuild replays the edits in effect (statuses, texts, moves, merges, splits, stages,
+    opportunities…) onto the new extraction and lists those it cannot replay; `parcours undo`
+    brings back the map from before it."""
     if provider not in PROVIDERS:
         raise ConfigError(f"unknown provider {provider!r}", f"use one of: {', '.join(PROVIDERS)}")
     project = project_for(workspace, chroma_url, model=model, base_url=base_url)
@@ -67,7 +76,7 @@ def build(
         return
     personas = project.personas() if all_personas else []
     for target in [persona, *personas] if not all_personas else [None, *personas]:
-        _print_build(project.build(provider=provider, persona=target))
+        _print_build(project.build(provider=provider, persona=target, fresh=fresh))
 
 
 def _print_build(result: BuildResult) -> None:
@@ -106,6 +115,17 @@ def _print_build(result: BuildResult) -> None:
     for source_id, reason in journey_map.provenance.failures.items():
         err.print(f"[red]partial map:[/red] {source_id} was left out: {reason}")
     out.print(f"map {journey_map.id} revision {journey_map.revision}: {result.path}")
+    if result.replayed or result.conflicts:
+        out.print(
+            f"{result.replayed} edit(s) replayed onto the new extraction; "
+            f"{len(result.conflicts)} could not be (`parcours undo` gives back the map before "
+            "this build)"
+        )
+    for conflict in result.conflicts:
+        err.print(
+            f"[yellow]conflict[/yellow] (edit of revision {conflict.revision}): "
+            f"{escape(conflict.reason)} — {escape(conflict.hint)}"
+        )
 
 
 @reports_errors

@@ -45,6 +45,19 @@ class BuiltMap(_Result):
     token_usage: TokenUsage | None = None
     failures: dict[str, str] = Field(default_factory=dict)
     sources_changed: str | None = None
+    replayed: int = Field(
+        default=0, description="The researcher's edits replayed onto the new extraction"
+    )
+    conflicts: list[BuildConflict] = Field(
+        default_factory=list, description="Edits that could not be replayed: show them"
+    )
+
+
+class BuildConflict(_Result):
+    revision: int = Field(description="The revision that made the edit")
+    target: str | None
+    reason: str
+    hint: str
 
 
 class BuildResult(_Result):

@@ -162,7 +162,9 @@ def _register_source_tools(server: MCPServer[Any], tools: ParcoursTools, run: _R
         title="Build the journey map",
         description="Build the map (a new revision) from the workspace's sources. provider "
         "offline needs nothing; openai uses the server's configured model or an "
-        "OpenAI-compatible base_url (the API key stays in the server's environment).",
+        "OpenAI-compatible base_url (the API key stays in the server's environment). A "
+        "rebuild replays the researcher's edits onto the new extraction and returns the ones "
+        "it could not replay as conflicts, to show the researcher; fresh=true skips the replay.",
         annotations=ADDS,
         meta=APP_META,
     )
@@ -173,9 +175,11 @@ def _register_source_tools(server: MCPServer[Any], tools: ParcoursTools, run: _R
         base_url: str | None = None,
         persona: str | None = None,
         all_personas: bool = False,
+        fresh: bool = False,
     ) -> Annotated[CallToolResult, r.BuildResult]:
         return await run(
-            lambda p: tools.build_map(provider, model, base_url, persona, all_personas, p), ctx
+            lambda p: tools.build_map(provider, model, base_url, persona, all_personas, fresh, p),
+            ctx,
         )
 
 

@@ -58,9 +58,19 @@ def _build(result: r.BuildResult) -> str:
         f"{m.ungrounded} ungrounded claims"
         + (f"; tokens in {m.token_usage.input_tokens:,}" if m.token_usage else "")
         + (f"; PARTIAL: {len(m.failures)} source(s) failed" if m.failures else "")
+        + (f"; {m.replayed} edit(s) of the researcher replayed" if m.replayed else "")
         for m in result.maps
     ]
-    return "\n".join([*lines, "Call get_map to read it."])
+    conflicts = [
+        f"- CONFLICT in map {m.map_id} (edit of revision {c.revision}): {c.reason} — {c.hint}"
+        for m in result.maps
+        for c in m.conflicts
+    ]
+    if conflicts:
+        conflicts.append(
+            "Show these conflicts to the researcher; undo gives back the map before this build."
+        )
+    return "\n".join([*lines, *_capped(conflicts), "Call get_map to read it."])
 
 
 def _map(view: MapView) -> str:

@@ -129,6 +129,7 @@ class ParcoursTools:
         base_url: str | None = None,
         persona: str | None = None,
         all_personas: bool = False,
+        fresh: bool = False,
         progress: Progress = _ignore,
     ) -> r.BuildResult:
         # The API key only ever comes from the server's environment.
@@ -138,23 +139,34 @@ class ParcoursTools:
             progress(done, 1.0, f"map {target or 'overall'}: {step}")
 
         built = project.build_maps(
-            provider=provider, persona=persona, all_personas=all_personas, on_progress=on_progress
+            provider=provider,
+            persona=persona,
+            all_personas=all_personas,
+            on_progress=on_progress,
+            fresh=fresh,
         )
         return r.BuildResult(
             maps=[
                 r.BuiltMap(
-                    map_id=m.id,
-                    revision=m.revision,
-                    items=len(m.items()),
-                    quotes=sum(len(item.evidence) for _, item in m.items()),
-                    ungrounded=len(m.ungrounded),
-                    token_usage=m.provenance.token_usage,
-                    failures=m.provenance.failures,
-                    sources_changed=m.provenance.sources_changed,
+                    map_id=b.map.id,
+                    revision=b.map.revision,
+                    items=len(b.map.items()),
+                    quotes=sum(len(item.evidence) for _, item in b.map.items()),
+                    ungrounded=len(b.map.ungrounded),
+                    token_usage=b.map.provenance.token_usage,
+                    failures=b.map.provenance.failures,
+                    sources_changed=b.map.provenance.sources_changed,
+                    replayed=b.replayed,
+                    conflicts=[
+                        r.BuildConflict(
+                            revision=c.revision, target=c.target, reason=c.reason, hint=c.hint
+                        )
+                        for c in b.conflicts
+                    ],
                 )
-                for m in built
+                for b in built
             ],
-            view=map_view(built[0]),
+            view=map_view(built[0].map),
         )
 
     # -- reading ------------------------------------------------------------------------------
