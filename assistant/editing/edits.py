@@ -131,9 +131,8 @@ def apply_and_pin(
     state = EditState(journey_map.model_copy(deep=True), sources)
     pinned: list[EditOp] = []
     for index, operation in enumerate(operations):
-        state.pinned = operation
         try:
-            _HANDLERS[type(operation)](state, operation)
+            pinned.append(apply_in_place(state, operation))
         except Refused as refused:
             raise EditError(
                 refused.message,
@@ -143,13 +142,25 @@ def apply_and_pin(
                 op=operation.op,
                 target=operation_target(operation),
             ) from None
-        pinned.append(state.pinned or operation)
+    return finished(state), pinned
+
+
+def apply_in_place(state: EditState, operation: EditOp) -> EditOp:
+    """One operation on `state`'s map, mutated in place; the operation pinned. On `Refused`
+    the map may be partly changed: a caller that goes on keeps a copy to start again from."""
+    state.pinned = operation
+    _HANDLERS[type(operation)](state, operation)
+    return state.pinned or operation
+
+
+def finished(state: EditState) -> JourneyMap:
+    """The map `state` holds, its derived values recomputed and validated."""
     state.finish()
     try:  # the model's own validators, as a last guard
-        return JourneyMap.model_validate(state.map.model_dump()), pinned
+        return JourneyMap.model_validate(state.map.model_dump())
     except ValidationError as error:
         raise EditError(
-            f"these edits would leave map {journey_map.id} invalid: {error.errors()[0]['msg']}",
+            f"these edits would leave map {state.map.id} invalid: {error.errors()[0]['msg']}",
             "nothing was applied; change the operations (and report this as a bug)",
         ) from None
 

@@ -29,9 +29,11 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
-from assistant.editing.edits import apply_operations
+from pydantic import BaseModel, ConfigDict, Field
+
+from assistant.editing.edits import apply_in_place, finished
 from assistant.editing.operations import describe_operation, operation_target, quote_index
-from assistant.editing.state import Refused
+from assistant.editing.state import EditState, Refused
 from assistant.errors import EditError
 from assistant.mapping.identity import overlap, spans
 from assistant.model import (
@@ -52,6 +54,41 @@ from assistant.model import (
     SplitPart,
     UpdateItem,
 )
+
+
+class RebaseLog(BaseModel):
+    """`Rebase` without the extraction it holds."""
+
+    model_config = ConfigDict(extra="ignore")
+    origins: list[int] = Field(default_factory=list)
+
+
+class RevisionLog(BaseModel):
+    """A revision without its map: what `edit_chain` walks through (`Revision` has the same
+    fields, and works as well)."""
+
+    model_config = ConfigDict(extra="ignore")
+    number: int
+    parent: int | None = None
+    author: str = "system"
+    operations: list[EditOp] = Field(default_factory=list)
+    undoes: int | None = None
+    redoes: int | None = None
+    restores: int | None = None
+    rebase: RebaseLog | None = None
+
+    @property
+    def is_build(self) -> bool:
+        return self.rebase is not None or (
+            self.author == "system"
+            and not self.operations
+            and self.undoes is None
+            and self.redoes is None
+            and self.restores is None
+        )
+
+
+AnyRevision = Revision | RevisionLog
 
 
 @dataclass(frozen=True)
@@ -85,10 +122,10 @@ class Replayed:
         )
 
 
-def edit_chain(head: int, load: Callable[[int], Revision]) -> EditChain:
+def edit_chain(head: int, load: Callable[[int], AnyRevision]) -> EditChain:
     """The chain in effect on revision `head`; `load(n)` reads revision n (walked backwards
     from the head, each revision read once)."""
-    collected: list[Revision] = []  # edit revisions on the way back, newest first
+    collected: list[AnyRevision] = []  # edit revisions on the way back, newest first
     number: int | None = head
     while number is not None:
         revision = load(number)
@@ -112,7 +149,7 @@ def edit_chain(head: int, load: Callable[[int], Revision]) -> EditChain:
     return EditChain(None, _edits_of(collected))
 
 
-def _edits_of(newest_first: Sequence[Revision]) -> tuple[Edit, ...]:
+def _edits_of(newest_first: Sequence[AnyRevision]) -> tuple[Edit, ...]:
     return tuple(Edit(r.number, op) for r in reversed(newest_first) for op in r.operations)
 
 
@@ -140,22 +177,56 @@ def replay(
     `previous` is the extraction the edits were made on: replayed alongside, it says what an
     edit's finding held when the researcher made it (to find it again, or say why it is gone).
     """
-    current = built
-    then = previous
+    current = _Replica(built, sources)
+    then = _Replica(previous, sources) if previous is not None else None
     kept: list[Edit] = []
     conflicts: list[Conflict] = []
     for edit in edits:
+        before = then.map if then is not None else None
         try:
-            adapted = _adapt(edit.operation, current, then)
+            adapted = _adapt(edit.operation, current.map, before)
             if adapted is not None:
-                current = apply_operations(current, [adapted], sources)
+                current.apply(adapted)
             kept.append(edit)
         except (Refused, EditError) as refused:
-            conflicts.append(_conflict(edit, refused, current, then, sources))
+            conflicts.append(_conflict(edit, refused, current.map, before, sources))
         if then is not None:
-            with suppress(EditError):  # e.g. a quote from a removed source: `then` stays
-                then = apply_operations(then, [edit.operation], sources)
-    return Replayed(current, kept, conflicts)
+            with suppress(Refused):  # e.g. a quote from a removed source: `then` stays
+                then.apply(edit.operation)
+    return Replayed(finished(current.state), kept, conflicts)
+
+
+class _Replica:
+    """A map the edits are applied to in place, one at a time: a copy per refusal rather than
+    per edit (a refused edit may have changed the map partly, so it starts again from the
+    last copy and the edits applied since, which are known to apply)."""
+
+    def __init__(self, journey_map: JourneyMap, sources: Mapping[str, Source]) -> None:
+        self.sources = sources
+        self.checkpoint = journey_map
+        self.since: list[EditOp] = []
+        self.state = EditState(journey_map.model_copy(deep=True), sources)
+
+    @property
+    def map(self) -> JourneyMap:
+        return self.state.map
+
+    def apply(self, operation: EditOp) -> None:
+        try:
+            apply_in_place(self.state, operation)
+        except Refused:
+            self._start_again()
+            raise
+        self.since.append(operation)
+
+    def _start_again(self) -> None:
+        state = EditState(self.checkpoint.model_copy(deep=True), self.sources)
+        state.texts = self.state.texts  # the sources' normalised views stay valid
+        for operation in self.since:
+            apply_in_place(state, operation)
+        self.state = state
+        self.checkpoint = state.map.model_copy(deep=True)
+        self.since = []
 
 
 # -- adapting an edit to the new extraction -------------------------------------------------------

@@ -132,17 +132,20 @@ def load_history(workspace: Workspace, map_id: str, head: int | None) -> History
     """The history a rebuild of `map_id` replays onto its new extraction."""
     if head is None:
         return fresh_history(workspace, map_id, head)  # no map yet: nothing to replay
-    loaded: dict[int, Revision] = {}
 
-    def load(number: int) -> Revision:
-        if number not in loaded:
-            loaded[number] = workspace.load_revision(map_id, number)
-        return loaded[number]
+    def load(number: int) -> rebase.RevisionLog:
+        path = workspace.revision_path(map_id, number)
+        try:  # the history without its maps: a rebuild reads every revision since the build
+            return rebase.RevisionLog.model_validate_json(path.read_bytes())
+        except (OSError, ValueError):
+            workspace.load_revision(map_id, number)  # raises the workspace's usual error
+            raise
 
     chain = rebase.edit_chain(head, load)
-    base = load(chain.base) if chain.base is not None else None
+    base = workspace.load_revision(map_id, chain.base) if chain.base is not None else None
     previous = (base.rebase.built if base.rebase else base.map) if base is not None else None
-    used = {item.id for _, item in load(head).map.items()} | rebase.created_ids(chain.edits)
+    latest = workspace.load_map(map_id, head)
+    used = {item.id for _, item in latest.items()} | rebase.created_ids(chain.edits)
     return WorkspaceHistory(workspace, head, previous, used, chain)
 
 
