@@ -30,6 +30,9 @@ from assistant.mapping.build import (
     select_sources,
 )
 from assistant.mapping.compare import Comparison, compare_maps
+from assistant.mapping.findings import grouping_params
+from assistant.mapping.gap import Gap
+from assistant.mapping.ideal_store import IdealResult, save_ideal, workspace_gap
 from assistant.mapping.persona_proposals import ProposalResult, propose_personas
 from assistant.mapping.personas import (
     PersonaAssignment,
@@ -331,6 +334,21 @@ class Project:
             self.embedder,
             threshold if threshold is not None else self.embedder.duplicate_threshold,
         )
+
+    def ideal(
+        self, map_id: str = OVERALL_MAP_ID, *, provider: str = "offline", redraft: bool = False
+    ) -> IdealResult:
+        """The ideal journey of `map_id` (`<map_id>-ideal`): drafted as its revision 1, or the
+        existing one; `redraft` saves a new draft. An LLM provider words the target experiences."""
+        self.workspace.require()
+        llm = self.llm_extractor(provider)
+        return save_ideal(self.workspace, map_id, llm=llm, redraft=redraft)
+
+    def gap(self, map_id: str = OVERALL_MAP_ID) -> Gap:
+        """The gap between an actual map and its ideal one (give either id)."""
+        self.workspace.require()
+        params = grouping_params(self.embedder.name, self.embedder.duplicate_threshold)
+        return workspace_gap(self.workspace, map_id, self.embedder, params)
 
     def estimate(self, *, provider: str, persona: str | None = None) -> dict[str, int]:
         """Tokens a build would send (0 for the offline provider), spending none."""
