@@ -35,9 +35,14 @@ def test_ideal_then_gap_then_compare(ws: Path) -> None:
     assert "aucune attente entendue" in drafted  # the stages without any, said to the reviewer
     assert "existe (révision 1)" in run("ideal", "-w", str(ws))
     gap = run("gap", "-w", str(ws))
-    for expected in ("Écart : overall (révision 1) → overall-ideal (révision 1)",
-                     "Priorités", "1. Être livré en une semaine", "attente non tenue",
-                     "«\u00a0Je pensais être livrée en une semaine\u00a0»", "KPI pour suivre l’écart"):
+    for expected in (
+        "Écart : overall (révision 1) → overall-ideal (révision 1)",
+        "Priorités",
+        "1. Être livré en une semaine",
+        "attente non tenue",
+        "«\u00a0Je pensais être livrée en une semaine\u00a0»",
+        "KPI pour suivre l’écart",
+    ):
         assert expected in gap, expected  # fmt: skip
     data = json.loads(run("gap", "-w", str(ws), "--json"))
     first = data["priorities"][0]

@@ -3,7 +3,8 @@ by the CLI, the Markdown and HTML exports and the UI."""
 
 from __future__ import annotations
 
-from assistant.mapping.gap import Priority
+from assistant.exports.labels import colon, valence_text
+from assistant.mapping.gap import Gap, Priority, StageGap
 
 GAP_WORDS: dict[str, dict[str, str]] = {
     "en": {
@@ -85,3 +86,25 @@ def score_text(priority: Priority, language: str) -> str:
     return gap_words(language)["score"].format(
         participants=priority.participants, severity=priority.severity, score=priority.score
     )
+
+
+def gap_title(gap: Gap) -> str:
+    return gap_words(gap.language)["gap_of"].format(
+        actual=gap.actual.id,
+        actual_rev=gap.actual.revision,
+        ideal=gap.ideal.id,
+        ideal_rev=gap.ideal.revision,
+    )
+
+
+def curve_fact(stage: StageGap, language: str) -> str:
+    w = gap_words(language)
+    today = valence_text(stage.actual_valence) or "—"
+    facts = [
+        f"{w['today']}{colon(language)}{today}",
+        f"{w['target_valence']}{colon(language)}{valence_text(stage.target_valence)}",
+    ]
+    if stage.valence_gap is not None:
+        facts.append(f"{w['delta']}{colon(language)}{valence_text(stage.valence_gap)}")
+    facts += [moment.value for moment in stage.moments]
+    return " · ".join(facts)

@@ -26,113 +26,46 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from assistant.mapping.compare import TextVectors, _vectors_of
 from assistant.mapping.findings import GroupingParams, grouping_params, keywords
+from assistant.mapping.gap_kpis import kpi_words, suggest_kpis
+from assistant.mapping.gap_model import (
+    BrokenExpectation,
+    Contradiction,
+    Gap,
+    GapItem,
+    GapQuote,
+    GapSide,
+    Kpi,
+    Priority,
+    StageGap,
+)
 from assistant.mapping.ideal import DEFAULT_TARGET_VALENCE
-from assistant.model import Item, ItemStatus, JourneyMap, Lane, MomentKind, Stage, Support
+from assistant.model import Item, ItemStatus, JourneyMap, Lane, MomentKind, Stage
+
+__all__ = [
+    "BrokenExpectation",
+    "Contradiction",
+    "Gap",
+    "GapItem",
+    "GapQuote",
+    "GapSide",
+    "Kpi",
+    "Priority",
+    "StageGap",
+    "gap_between",
+    "gap_item",
+    "gap_json",
+    "severity",
+]
 
 QUOTES_PER_PRIORITY = 4
 LEXICAL_ONLY = GroupingParams(0.0, 0.0, keyword_weight=1.0, keyword_floor=0.1, alone=2.0)
 """Without vectors: a shared keyword (overlap ≥ 0.1) is what pairs two items."""
-
-
-class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-
-class GapQuote(_Model):
-    item_id: str
-    source_id: str
-    quote: str
-    speaker: str | None = None
-    timestamp: str | None = None
-
-
-class GapItem(_Model):
-    id: str
-    lane: Lane
-    text: str
-    valence: int | None = None
-    support: Support
-    quotes: list[GapQuote] = Field(default_factory=list)
-
-
-class Contradiction(_Model):
-    """An actual obstacle or negative emotion, and how close it is to the expectation it breaks."""
-
-    item: GapItem
-    similarity: float = Field(description="cosine + keyword_weight × keyword overlap")
-    shared_words: list[str] = Field(default_factory=list)
-    severity: float = Field(
-        default=1.0, description="1, or |valence|, or the worst emotion its participants voiced"
-    )
-
-
-class BrokenExpectation(_Model):
-    expectation: GapItem
-    broken_by: list[Contradiction]
-    participants: int = Field(description="Distinct participants among the contradicting quotes")
-    severity: float
-
-
-class Kpi(_Model):
-    """A suggested indicator; `cites` are the items it tracks (as an analyst KPI item would)."""
-
-    stage_id: str
-    text: str
-    cites: list[str] = Field(default_factory=list)
-
-
-class StageGap(_Model):
-    id: str
-    name: str
-    order: int
-    actual_valence: float | None
-    target_valence: float
-    valence_gap: float | None = Field(description="target − actual, when the actual is known")
-    moments: list[MomentKind] = Field(default_factory=list)
-    goals: list[GapItem] = Field(default_factory=list)
-    expectations: list[GapItem] = Field(default_factory=list)
-    targets: list[str] = Field(default_factory=list, description="The target experience texts")
-    broken: list[BrokenExpectation] = Field(default_factory=list)
-    pain_points: list[Contradiction] = Field(
-        default_factory=list, description="Obstacles and negative emotions breaking no expectation"
-    )
-    kpis: list[Kpi] = Field(default_factory=list)
-    note: str | None = Field(default=None, description="e.g. no expectation heard at this stage")
-
-
-class Priority(_Model):
-    rank: int
-    stage_id: str
-    stage_name: str
-    kind: Literal["broken_expectation", "pain_point"]
-    text: str = Field(description="The expectation broken, or the pain point")
-    moment: MomentKind | None = None
-    participants: int
-    severity: float
-    score: float
-    item_ids: list[str] = Field(description="The expectation first, then what breaks it")
-    quotes: list[GapQuote]
-
-
-class GapSide(_Model):
-    id: str
-    revision: int
-
-
-class Gap(_Model):
-    actual: GapSide
-    ideal: GapSide
-    language: str
-    method: str
-    stages: list[StageGap]
-    priorities: list[Priority]
 
 
 def _quotes(item: Item) -> list[GapQuote]:
@@ -293,7 +226,7 @@ def _stage_gap(actual: Stage | None, ideal: Stage, matcher: _Matcher, language: 
         pain_points=pain_points,
     )
     if not expectations:
-        stage_gap.note = _kpi_words(language)["no_expectation"]
+        stage_gap.note = kpi_words(language)["no_expectation"]
     stage_gap.kpis = suggest_kpis(stage_gap, language)
     return stage_gap
 
@@ -414,89 +347,6 @@ def _params_of(embed: Any) -> GroupingParams:
     """An embedder's grouping parameters (a bare function: those of an unknown embedder)."""
     name = str(getattr(embed, "name", ""))
     return grouping_params(name, float(getattr(embed, "duplicate_threshold", 0.9)))
-
-
-# -- suggested KPIs, templated in the map's language ----------------------------------------------
-_KPI_BASE = {
-    "fr": {
-        "awareness": "Part des nouveaux clients qui trouvent l'information cherchée avant le "
-        "premier contact",
-        "consideration": "Taux de passage fiche produit → panier, et part des questions "
-        "restées sans réponse",
-        "purchase": "Taux d'abandon de panier, et écart entre le prix affiché et le prix payé",
-        "retention": "Livraisons à la date annoncée (%), et délai de première réponse du service "
-        "client",
-        "advocacy": "Net Promoter Score, et part des avis de 4 étoiles ou plus",
-    },
-    "en": {
-        "awareness": "Share of new customers who find the information they look for before "
-        "first contact",
-        "consideration": "Product page → basket rate, and share of questions left unanswered",
-        "purchase": "Cart abandonment rate, and gap between the price shown and the price paid",
-        "retention": "Deliveries on the announced date (%), and customer service first response "
-        "time",
-        "advocacy": "Net Promoter Score, and share of reviews of 4 stars or more",
-    },
-}
-_KPI_WORDS = {
-    "fr": {
-        "generic": "Satisfaction à l'étape « {stage} » (enquête à chaud)",
-        "holds": "Part des clients pour qui « {text} » est tenu (enquête à chaud)",
-        "complaints": "Nombre de retours (avis, service client) citant « {text} »",
-        "valence": "Émotion moyenne à l'étape « {stage} » : {actual} aujourd'hui, cible {target}",
-        "no_expectation": "aucune attente entendue à cette étape",
-    },
-    "en": {
-        "generic": "Satisfaction at the “{stage}” stage (post-stage survey)",
-        "holds": "Share of customers for whom “{text}” holds (post-stage survey)",
-        "complaints": "Feedback (reviews, support) mentioning “{text}”",
-        "valence": "Mean emotion at the “{stage}” stage: {actual} today, target {target}",
-        "no_expectation": "no expectation heard at this stage",
-    },
-}
-KPI_TEXT = 70
-
-
-def _kpi_words(language: str) -> dict[str, str]:
-    return _KPI_WORDS["fr" if language == "fr" else "en"]
-
-
-def _clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= KPI_TEXT else text[: KPI_TEXT - 1].rstrip() + "…"
-
-
-def suggest_kpis(stage: StageGap, language: str) -> list[Kpi]:
-    """A few indicators for the stage, each citing the items it tracks: the stage's usual one
-    (DOMAIN.md's default stages; a satisfaction survey otherwise), one per broken expectation
-    (top two), one for the most shared pain point, and the emotion when it is below target."""
-    lang = "fr" if language == "fr" else "en"
-    w = _kpi_words(lang)
-    obstacles = [c for c in stage.pain_points if c.item.lane == Lane.OBSTACLE]
-    cites = [b.expectation.id for b in stage.broken[:2]] + [c.item.id for c in obstacles[:2]]
-    cites = cites or [i.id for i in stage.expectations[:2]] or [i.id for i in stage.goals[:2]]
-    kpis = []
-    if cites:
-        base = _KPI_BASE[lang].get(stage.id) or w["generic"].format(stage=stage.name)
-        kpis.append(Kpi(stage_id=stage.id, text=base, cites=cites))
-    for broken in stage.broken[:2]:
-        text = w["holds"].format(text=_clip(broken.expectation.text))
-        ids = [broken.expectation.id] + [c.item.id for c in broken.broken_by]
-        kpis.append(Kpi(stage_id=stage.id, text=text, cites=ids))
-    if obstacles:
-        top = max(obstacles, key=lambda c: (c.item.support.participants, c.item.support.quotes))
-        text = w["complaints"].format(text=_clip(top.item.text))
-        kpis.append(Kpi(stage_id=stage.id, text=text, cites=[top.item.id]))
-    felt = [c.item.id for b in stage.broken for c in b.broken_by if c.item.lane == Lane.EMOTION]
-    felt += [c.item.id for c in stage.pain_points if c.item.lane == Lane.EMOTION]
-    if stage.valence_gap is not None and stage.valence_gap > 0 and felt:
-        text = w["valence"].format(
-            stage=stage.name,
-            actual=f"{stage.actual_valence:+.1f}",
-            target=f"{stage.target_valence:+.1f}",
-        )
-        kpis.append(Kpi(stage_id=stage.id, text=text, cites=felt))
-    return kpis
 
 
 def gap_json(gap: Gap, *, indent: int | None = 2) -> str:

@@ -97,3 +97,28 @@ def workspace_gap(
     """The gap of the pair `map_id` belongs to (either map's id)."""
     actual, ideal = map_pair(workspace, map_id)
     return gap_between(actual, ideal, embed, params)
+
+
+COMPANION_FORMATS = ("json", "markdown", "html")
+
+
+def companions(
+    workspace: Workspace, journey_map: JourneyMap, format: str, embed: Any | None = None
+) -> dict[str, Any]:
+    """What an export of `journey_map` adds when its pair exists: the gap (json, markdown, html)
+    and, to an actual map's JSON, its ideal map. The gap is computed with the revision exported
+    and the other map's latest."""
+    if format not in COMPANION_FORMATS:
+        return {}
+    try:
+        actual, ideal = map_pair(workspace, journey_map.id)
+    except MapError:
+        return {}
+    if journey_map.kind == "ideal":
+        ideal = journey_map
+    else:
+        actual = journey_map
+    found: dict[str, Any] = {"gap": gap_between(actual, ideal, embed)}
+    if format == "json" and journey_map.kind == "actual":
+        found["ideal"] = ideal
+    return found

@@ -17,6 +17,7 @@ from assistant.model.base import (
 )
 from assistant.model.journey import (
     ANALYST_LANES,
+    COMPANIONS,
     CUSTOMER_LANES,
     STAGE_IDS,
     Alignment,
@@ -81,6 +82,7 @@ from assistant.model.sources import (
 
 __all__ = [
     "ANALYST_LANES",
+    "COMPANIONS",
     "CUSTOMER_LANES",
     "PLACEHOLDER",
     "SCHEMA_VERSION",

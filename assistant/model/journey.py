@@ -264,9 +264,23 @@ def default_stages(language: str) -> list[Stage]:
     ]
 
 
+COMPANIONS = ("ideal", "gap")
+"""Top-level members an export may add to a map (derived, left out on import): the ideal map of
+an actual map, and the gap between the pair (`parcours gap --json` has the same shape)."""
+
+
 def journey_map_json_schema() -> dict[str, Any]:
     """The JSON Schema of an exported map (shipped as assistant/schema/journey-map.schema.json)."""
     schema = JourneyMap.model_json_schema(mode="serialization")
+    schema["properties"]["ideal"] = {
+        "$ref": "#",
+        "description": "Exports of an actual map whose ideal map exists: that ideal map",
+    }
+    schema["properties"]["gap"] = {
+        "type": "object",
+        "description": "Exports of either map of an actual/ideal pair: the gap between them "
+        "(stages, priorities, KPIs; the shape of `parcours gap --json`)",
+    }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://parcours.dev/schema/journey-map-{SCHEMA_VERSION}.json"
     return schema
