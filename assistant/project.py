@@ -337,11 +337,9 @@ class Project:
     def ideal(
         self, map_id: str = OVERALL_MAP_ID, *, provider: str = "offline", redraft: bool = False
     ) -> IdealResult:
-        """The ideal journey of `map_id` (`<map_id>-ideal`): drafted as its revision 1, or the
-        existing one; `redraft` saves a new draft. An LLM provider words the target experiences."""
+        """`<map_id>-ideal`: drafted (revision 1), or as it is; `redraft` drafts a new revision."""
         self.workspace.require()
-        llm = self.llm_extractor(provider)
-        return save_ideal(self.workspace, map_id, llm=llm, redraft=redraft)
+        return save_ideal(self.workspace, map_id, llm=self.llm_extractor(provider), redraft=redraft)
 
     def gap(self, map_id: str = OVERALL_MAP_ID) -> Gap:
         """The gap between an actual map and its ideal one (give either id)."""
