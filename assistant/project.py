@@ -30,6 +30,8 @@ from assistant.mapping.build import (
     select_sources,
 )
 from assistant.mapping.compare import Comparison, compare_maps
+from assistant.mapping.gap import Gap
+from assistant.mapping.ideal_store import IdealResult, companions, save_ideal, workspace_gap
 from assistant.mapping.persona_proposals import ProposalResult, propose_personas
 from assistant.mapping.personas import (
     PersonaAssignment,
@@ -332,6 +334,18 @@ class Project:
             threshold if threshold is not None else self.embedder.duplicate_threshold,
         )
 
+    def ideal(
+        self, map_id: str = OVERALL_MAP_ID, *, provider: str = "offline", redraft: bool = False
+    ) -> IdealResult:
+        """`<map_id>-ideal`: drafted (revision 1), or as it is; `redraft` drafts a new revision."""
+        self.workspace.require()
+        return save_ideal(self.workspace, map_id, llm=self.llm_extractor(provider), redraft=redraft)
+
+    def gap(self, map_id: str = OVERALL_MAP_ID) -> Gap:
+        """The gap between an actual map and its ideal one (give either id)."""
+        self.workspace.require()
+        return workspace_gap(self.workspace, map_id, self.embedder)  # its grouping parameters
+
     def estimate(self, *, provider: str, persona: str | None = None) -> dict[str, int]:
         """Tokens a build would send (0 for the offline provider), spending none."""
         self.workspace.require()
@@ -371,7 +385,8 @@ class Project:
         **options: Any,
     ) -> ExportedFile:
         """The map in `format` (`assistant.exports.EXPORT_FORMATS`); `.text` for the JSON.
-        `with_sources` (json only) embeds the cited sources' text."""
+        `with_sources` (json only) embeds the cited sources' text. A map with an ideal pair
+        carries the gap (json, markdown, html), an actual map's JSON its ideal map too."""
         export_format(format)  # an unknown format fails before anything is read
         if with_sources and format != "json":
             raise ConfigError(
@@ -383,6 +398,7 @@ class Project:
         sources = self.cited_sources(journey_map) if needs_sources else []
         if with_sources:
             options["with_sources"] = True
+        options |= companions(self.workspace, journey_map, format, self.embedder)
         return export_map(journey_map, sources, format, **options)
 
     def import_map(self, path: Path, *, map_id: str | None = None) -> ImportResult:

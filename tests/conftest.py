@@ -24,6 +24,8 @@ CONTRACT_TOP_LEVEL = frozenset(
     {
         "schema_version",
         "id",
+        "kind",
+        "actual_map_id",
         "title",
         "language",
         "persona",

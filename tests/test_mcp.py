@@ -45,14 +45,14 @@ def test_tools_declare_schemas_annotations_and_the_in_chat_map(project: Project)
     assert set(by_name) >= {
         "ingest_sources", "build_map", "list_maps", "get_map", "search_evidence",
         "explain_item", "propose_edits", "apply_edits", "undo", "redo", "history", "diff",
-        "export_map",
+        "export_map", "draft_ideal", "gap",
     }  # fmt: skip
     for name, tool in by_name.items():
         assert tool.input_schema["type"] == "object", name
         assert tool.output_schema is not None, f"{name} has no structured result"
         assert tool.annotations is not None, name
         assert tool.annotations.read_only_hint is (name in {
-            "list_maps", "get_map", "search_evidence", "explain_item", "history", "diff",
+            "list_maps", "get_map", "search_evidence", "explain_item", "history", "diff", "gap",
         }), name  # fmt: skip
     for name in WRITING_TOOLS:
         assert by_name[name].annotations.read_only_hint is False
@@ -325,3 +325,37 @@ def test_a_rebuild_returns_the_edits_it_replayed_and_its_conflicts(project: Proj
     conflict = built["conflicts"][0]
     assert conflict["target"] == chosen["rejected"] and chosen["gone"] in conflict["reason"]
     assert "CONFLICT" in text and "undo" in text
+
+
+def test_the_ideal_journey_and_the_gap(project: Project) -> None:
+    from tests.test_ideal_gap import gap_workspace
+
+    gap_workspace(project.workspace.root)
+
+    async def scenario(client: Client) -> dict[str, Any]:
+        missing = await client.call_tool("gap", {})
+        drafted, drafted_text = await call(client, "draft_ideal")
+        again, _ = await call(client, "draft_ideal")
+        gap, gap_text = await call(client, "gap", map_id="overall-ideal")
+        edited, _ = await call(
+            client,
+            "apply_edits",
+            map_id="overall-ideal",
+            operations=[{"op": "update_item", "item_id": "T4", "text": "Livré à la date dite"}],
+        )
+        exported, _ = await call(client, "export_map")
+        return locals()
+
+    seen = _run(project, scenario)
+    assert seen["missing"].is_error and "parcours ideal --map overall" in str(seen["missing"])
+    drafted = seen["drafted"]
+    assert drafted["created"] and drafted["map_id"] == "overall-ideal"
+    assert drafted["view"]["total_items"] > 0 and not seen["again"]["created"]
+    assert "next: gap" in seen["drafted_text"]
+    first = seen["gap"]["priorities"][0]
+    assert first["stage_id"] == "retention" and first["item_ids"] and first["quotes"]
+    assert "quoted research data" in seen["gap_text"] and "1. [retention SMOT]" in seen["gap_text"]
+    assert seen["edited"]["revision"] == 2
+    content = json.loads(seen["exported"]["content"])
+    assert content["ideal"]["revision"] == 2 and content["gap"]["priorities"]
+    jsonschema.validate(content, SCHEMA)

@@ -373,3 +373,20 @@ def test_a_rebuild_replays_the_edits_and_shows_what_it_could_not(workspace: Work
     assert bernard in warning and "fr\\-04\\-bernard" in warning
     assert "no longer in the workspace" in warning
     assert item(workspace, lea)[1].status is ItemStatus.ACCEPTED
+
+
+def test_the_ideal_journey_draws_its_target_and_the_comparison_shows_the_gap(
+    workspace: Workspace,
+) -> None:
+    project = Project(workspace.root, embedder=HashingEmbedder())
+    ideal = project.ideal(MAP).map
+    lines = related_maps(project, workspace.load_map(MAP), workspace.map_ids(), "fr")
+    assert ("idéal", ideal) in lines
+    app = open_app(workspace.root)
+    app.sidebar.radio(key=f"ui:page:{workspace.root}").set_value("personas").run()
+    app.selectbox(key="compare:a").set_value(MAP).run()
+    app.selectbox(key="compare:b").set_value(ideal.id).run()
+    assert not app.exception, app.exception
+    heads = [s.value for s in app.subheader]
+    assert heads[0] == "Priorités : là où la marque doit être irréprochable"
+    assert any(e.label.startswith("1\\.") for e in app.expander), [e.label for e in app.expander]

@@ -76,7 +76,7 @@ def related_maps(
             other = project.load_map(map_id)
         except ParcoursError:
             continue
-        if map_id.endswith("-ideal"):
+        if other.kind == "ideal" or map_id.endswith("-ideal"):
             others.append((words["ideal"], other))
         elif other.persona:
             others.append((other.persona, other))
@@ -92,16 +92,16 @@ def show_curve(
     series = [(words["actual"] if not others else main, journey_map)]
     series += list(others)
     order = [stage.name for stage in journey_map.stages]
-    rows = [
-        {"stage": stage.name, "valence": round(stage.valence, 1) + 0.0, "map": label}
+    rows = [  # an ideal map's line is its target (`Stage.curve_valence`)
+        {"stage": stage.name, "valence": round(stage.curve_valence, 1) + 0.0, "map": label}
         for label, m in series
         for stage in m.stages
-        if stage.valence is not None and stage.name in order
+        if stage.curve_valence is not None and stage.name in order
     ]
     if not rows:
         return
     st.markdown(f"**{words['curve']}**")
-    reach = max(1.0, 1.3 * max(abs(s.valence or 0.0) for _, m in series for s in m.stages))
+    reach = max(1.0, 1.3 * max(abs(s.curve_valence or 0.0) for _, m in series for s in m.stages))
     x = alt.X("stage:N", sort=order, title=None, axis=alt.Axis(labelAngle=0, labelFontSize=13))
     y = alt.Y("valence:Q", scale=alt.Scale(domain=[-reach, reach]), title=None)
     base = alt.Chart(pd.DataFrame(rows))

@@ -1,13 +1,17 @@
 """The persona comparison page: two maps side by side (`Project.compare`), stage by stage: the
-valence of each, the findings they share and those distinct to each, lane by lane."""
+valence of each, the findings they share and those distinct to each, lane by lane. When the two
+are a map and its ideal journey, the gap's priorities first (`Project.gap`)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from assistant.errors import ParcoursError
+from assistant.exports.gap_labels import gap_words, priority_head, score_text
 from assistant.exports.labels import LANE_LABELS
 from assistant.mapping.compare import ComparedItem, StageComparison
+from assistant.mapping.gap import Gap
+from assistant.mapping.ideal import IDEAL_SUFFIX, ideal_map_id
 from assistant.project import Project
 from ui.text import plain
 from ui.words import words_for
@@ -30,16 +34,42 @@ def show_personas(project: Project, map_ids: list[str], language: str) -> None:
     )
     try:
         comparison = project.compare(first, second)
+        pair = second in (ideal_map_id(first), first.removesuffix(IDEAL_SUFFIX))
+        gap = project.gap(first) if pair and first != second else None
     except ParcoursError as error:
         st.error(str(error))
         return
+    if gap is not None:
+        _gap(gap)
     for stage in comparison.stages:
         _stage(stage, titles[first], titles[second], words, lang)
 
 
 def _title(project: Project, map_id: str, words: dict[str, str]) -> str:
-    persona = project.load_map(map_id).persona
-    return persona or words["all_participants"]
+    journey_map = project.load_map(map_id)
+    name = journey_map.persona or words["all_participants"]
+    return f"{name} ({words['ideal']})" if journey_map.kind == "ideal" else name
+
+
+GAP_SHOWN = 5
+
+
+def _gap(gap: Gap) -> None:
+    """The top priorities of the gap, each with its evidence (layout only)."""
+    w = gap_words(gap.language)
+    st.subheader(w["priorities"])
+    if not gap.priorities:
+        st.info(w["no_priority"])
+    for priority in gap.priorities[:GAP_SHOWN]:
+        head = plain(f"{priority.rank}. {priority.text} ({priority_head(priority, gap.language)})")
+        with st.expander(head, expanded=priority.rank == 1):
+            st.caption(
+                plain(f"{score_text(priority, gap.language)} · {', '.join(priority.item_ids)}")
+            )
+            for quote in priority.quotes:
+                who = ", ".join(part for part in (quote.source_id, quote.speaker) if part)
+                st.markdown(f"> {plain(quote.quote)}  \n> — {plain(who)} ({quote.item_id})")
+    st.divider()
 
 
 def _stage(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import typer
 
-from assistant.cli import evals, maps, mcp, personas, refine, sources, ui
+from assistant.cli import evals, ideal, maps, mcp, personas, refine, sources, ui
 
 app = typer.Typer(
     add_completion=False,
@@ -27,6 +27,10 @@ app.command("import")(maps.import_command)
 app.command()(maps.verify)
 app.command()(maps.compare)
 app.command()(maps.schema)
+
+# The ideal journey and the gap to it.
+app.command()(ideal.ideal)
+app.command()(ideal.gap)
 
 personas_app = typer.Typer(help="Personas: propose them from the corpus, or apply a mapping.")
 personas_app.command("propose")(personas.personas_propose)

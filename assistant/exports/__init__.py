@@ -120,14 +120,14 @@ EXPORT_FORMATS: Mapping[str, ExportFormat] = {
     "mermaid": ExportFormat(_mermaid, "text/plain; charset=utf-8", "mmd", True),
 }
 OPTIONS: Mapping[str, frozenset[str]] = {
-    "json": frozenset({"with_sources"}),
-    "markdown": frozenset(),
+    "json": frozenset({"with_sources", "ideal", "gap"}),
+    "markdown": frozenset({"gap"}),
     "csv": frozenset({"delimiter"}),
-    "html": frozenset({"cards_per_cell"}),
+    "html": frozenset({"cards_per_cell", "gap"}),
     "qdpx": frozenset(),
     "mermaid": frozenset({"top"}),
 }
-"""The keyword options each format takes."""
+"""The keyword options each format takes (`ideal` and `gap`: see `Project.export`)."""
 
 
 def export_format(name: str) -> ExportFormat:

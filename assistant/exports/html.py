@@ -13,6 +13,7 @@ import hashlib
 from collections.abc import Sequence
 from html import escape
 
+from assistant.exports.gap_labels import curve_fact, gap_title, gap_words, priority_head, score_text
 from assistant.exports.html_style import MAP_CSS
 from assistant.exports.labels import (
     citation_parts,
@@ -32,6 +33,7 @@ from assistant.exports.labels import (
     valence_text,
     words,
 )
+from assistant.mapping.gap import Gap, GapItem, GapQuote
 from assistant.model import (
     CUSTOMER_LANES,
     Evidence,
@@ -63,8 +65,10 @@ def export_html(
     sources: Sequence[Source] = (),
     *,
     cards_per_cell: int = CARDS_PER_CELL,
+    gap: Gap | None = None,
 ) -> str:
-    """The map as one self-contained HTML page, in the map's language."""
+    """The map as one self-contained HTML page, in the map's language; with `gap`, the ideal
+    journey and the gap to it after the grid."""
     view = _View(journey_map, sources, max(cards_per_cell, 1))
     title = escape(journey_map.title)
     return "\n".join(
@@ -82,6 +86,7 @@ def export_html(
             view.header(),
             view.legend(),
             view.grid(),
+            gap_html(gap) if gap is not None else "",
             view.ungrounded(),
             f'<footer class="pc-footer">{escape(provenance_line(journey_map))}</footer>',
             f"<script>{_PRINT_SCRIPT}</script>",
@@ -202,10 +207,10 @@ class _View:
             f'y1="{y(v):g}" y2="{y(v):g}" vector-effect="non-scaling-stroke"/>'
             for v in (2, 1, 0, -1, -2)
         )
-        points = [
-            (100 * i + 50, stage.valence, stage)
+        points = [  # an ideal map's curve is its target
+            (100 * i + 50, stage.curve_valence, stage)
             for i, stage in enumerate(stages)
-            if stage.valence is not None
+            if stage.curve_valence is not None
         ]
         path = " ".join(f"{x},{y(v):g}" for x, v, _ in points)
         line = (
@@ -224,7 +229,7 @@ class _View:
             for x, v, _ in points
         )
         summary = ", ".join(
-            f"{stage.name} {valence_text(stage.valence) or self.words['no_valence']}"
+            f"{stage.name} {valence_text(stage.curve_valence) or self.words['no_valence']}"
             for stage in stages
         )
         axis = "".join(f"<span>{valence_text(v)}</span>" for v in (2, 0, -2))
@@ -333,3 +338,62 @@ class _View:
             claim.reason,
         ]
         return f"<tr><td>{text}</td>{''.join(f'<td>{escape(c)}</td>' for c in cells)}</tr>"
+
+
+# -- HTML -------------------------------------------------------------------------------------
+def _html_quote(quote: GapQuote, language: str) -> str:
+    opening, closing = quote_marks(language)
+    who = ", ".join(p for p in (quote.source_id, quote.speaker or "", quote.item_id) if p)
+    return (
+        f"<blockquote><p>{opening}{escape(quote.quote)}{closing}</p>"
+        f"<cite>{escape(who)}</cite></blockquote>"
+    )
+
+
+def _html_items(items: list[GapItem]) -> str:
+    return "".join(f"<li>{escape(i.text)} <small>({escape(i.id)})</small></li>" for i in items)
+
+
+def gap_html(gap: Gap) -> str:
+    """The section, as HTML (styled by the export's stylesheet: `pc-gap`)."""
+    language, w = gap.language, gap_words(gap.language)
+    parts = [f'<section class="pc-gap"><h2>{escape(w["gap"])}</h2><p>{escape(gap_title(gap))}</p>']
+    for stage in gap.stages:
+        parts.append(f"<h3>{escape(stage.name)}</h3><p>{escape(curve_fact(stage, language))}</p>")
+        for key, items in (("goals", stage.goals), ("expectations", stage.expectations)):
+            if items:
+                parts.append(f"<h4>{escape(w[key])}</h4><ul>{_html_items(items)}</ul>")
+        if stage.targets:
+            targets = "".join(f"<li>{escape(t)}</li>" for t in stage.targets)
+            parts.append(f"<h4>{escape(w['target'])}</h4><ul>{targets}</ul>")
+        if stage.broken:
+            rows = "".join(
+                f"<li>{escape(b.expectation.text)} <small>({escape(b.expectation.id)})</small> — "
+                f"{escape(w['broken_by'])} "
+                + ", ".join(f"{escape(c.item.text)} ({escape(c.item.id)})" for c in b.broken_by)
+                + "</li>"
+                for b in stage.broken
+            )
+            parts.append(f"<h4>{escape(w['broken'])}</h4><ul>{rows}</ul>")
+        if stage.note:
+            parts.append(f"<p><i>{escape(stage.note)}</i></p>")
+    parts.append(f"<h3>{escape(w['priorities'])}</h3>")
+    if not gap.priorities:
+        parts.append(f"<p>{escape(w['no_priority'])}</p>")
+    ranked_rows: list[str] = []
+    for priority in gap.priorities:
+        quotes = "".join(_html_quote(quote, language) for quote in priority.quotes)
+        ranked_rows.append(
+            f"<li><b>{escape(priority.text)}</b> ({escape(priority_head(priority, language))}) — "
+            f"{escape(score_text(priority, language))}; {escape(w['evidence'])}"
+            f"{escape(colon(language))}{escape(', '.join(priority.item_ids))}{quotes}</li>"
+        )
+    parts.append(f"<ol>{''.join(ranked_rows)}</ol><h3>{escape(w['kpis'])}</h3><ul>")
+    for stage in gap.stages:
+        for kpi in stage.kpis:
+            parts.append(
+                f"<li>{escape(stage.name)}{escape(colon(language))}{escape(kpi.text)} "
+                f"<small>({escape(', '.join(kpi.cites))})</small></li>"
+            )
+    parts.append(f"</ul><p><small>{escape(w['method'].format(method=gap.method))}</small></p>")
+    return "".join(parts) + "</section>"

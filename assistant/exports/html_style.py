@@ -113,6 +113,14 @@ body.pc-page { margin: 0; padding: 1.25rem 1.5rem 2rem; background: var(--bg); c
 .pc-more[open] > summary { margin-bottom: .3rem; }
 .pc-more > .pc-card + .pc-card { margin-top: .3rem; }
 .pc-card:target { outline: 2px solid #1d4ed8; }
+.pc-gap { margin-top: 1.5rem; background: var(--paper); border: 1px solid var(--line);
+  border-radius: 6px; padding: .6rem 1rem; }
+.pc-gap h2 { font-size: 1.15rem; margin: 0 0 .3rem; }
+.pc-gap h3 { font-size: 1rem; margin: .9rem 0 .2rem; }
+.pc-gap h4 { font-size: .85rem; margin: .4rem 0 .1rem; color: var(--muted); }
+.pc-gap ul, .pc-gap ol { margin: .1rem 0 .3rem; font-size: .85rem; }
+.pc-gap blockquote { margin: .2rem 0 .2rem 1rem; font-size: .8rem; }
+.pc-gap cite { color: var(--muted); font-style: normal; }
 .pc-ungrounded { margin-top: 1.5rem; }
 .pc-ungrounded h2 { font-size: 1.15rem; margin: 0 0 .3rem; }
 .pc-ungrounded p { color: var(--muted); font-size: .85rem; margin: 0 0 .5rem; }

@@ -8,14 +8,21 @@ from collections.abc import Sequence
 from pydantic import ValidationError
 
 from assistant.errors import MapError
-from assistant.model import JourneyMap, Source, SourceRef
+from assistant.mapping.gap import Gap
+from assistant.model import COMPANIONS, JourneyMap, Source, SourceRef
 
 
 def export_json(
-    journey_map: JourneyMap, sources: Sequence[Source] = (), *, with_sources: bool = False
+    journey_map: JourneyMap,
+    sources: Sequence[Source] = (),
+    *,
+    with_sources: bool = False,
+    ideal: JourneyMap | None = None,
+    gap: Gap | None = None,
 ) -> str:
     """The map as JSON. `with_sources` embeds each cited source's text and segments, so anyone
-    can run `parcours verify` on the file alone."""
+    can run `parcours verify` on the file alone. `ideal` (an actual map's ideal map) and `gap`
+    are added as the top-level `ideal` and `gap` (derived: an import leaves them out)."""
     if with_sources:
         by_id = {source.id: source for source in sources}
         refs = [
@@ -28,12 +35,19 @@ def export_json(
         for key in ("text", "segments"):
             if source.get(key) is None:
                 source.pop(key, None)
+    if ideal is not None:
+        document["ideal"] = json.loads(export_json(ideal))
+    if gap is not None:
+        document["gap"] = gap.model_dump(mode="json")
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
 def load_export(name: str, data: str | bytes) -> JourneyMap:
     """A map from the bytes of a JSON export; MapError naming `name` if it is not one."""
     try:
+        raw = data.encode() if isinstance(data, str) else data
+        if any(f'"{key}":'.encode() in raw for key in COMPANIONS):
+            return JourneyMap.model_validate(_without_companions(data))
         return JourneyMap.model_validate_json(data)
     except ValidationError as error:
         first = error.errors()[0]
@@ -43,6 +57,19 @@ def load_export(name: str, data: str | bytes) -> JourneyMap:
             f"{location or 'top level'}: {first['msg']})",
             "export it again with `parcours export`",
         ) from error
+
+
+def _without_companions(data: str | bytes) -> object:
+    """The document without its derived `ideal` and `gap` (the JSON as it is when it is not an
+    object: validation says what is wrong)."""
+    try:
+        document = json.loads(data)
+    except ValueError:
+        return data
+    if isinstance(document, dict):
+        for key in COMPANIONS:
+            document.pop(key, None)
+    return document
 
 
 def embedded_sources(name: str, journey_map: JourneyMap) -> list[Source]:

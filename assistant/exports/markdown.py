@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from assistant.exports.gap_labels import curve_fact, gap_title, gap_words, priority_head, score_text
 from assistant.exports.labels import (
     citation_parts,
     colon,
@@ -26,6 +27,7 @@ from assistant.exports.labels import (
     valence_text,
     words,
 )
+from assistant.mapping.gap import Gap, GapItem, GapQuote
 from assistant.model import Evidence, Item, JourneyMap, Lane, Source, Stage, Ungrounded
 
 _SPECIAL = re.compile(r"([\\`*_{}\[\]<>#+!|~&$])")
@@ -52,13 +54,18 @@ def _code_span(text: str) -> str:
     return f"{fence} {text} {fence}"
 
 
-def export_markdown(journey_map: JourneyMap, sources: Sequence[Source] = ()) -> str:
-    """The map as a Markdown report, in the map's language."""
+def export_markdown(
+    journey_map: JourneyMap, sources: Sequence[Source] = (), *, gap: Gap | None = None
+) -> str:
+    """The map as a Markdown report, in the map's language; with `gap`, the ideal journey and
+    the gap to it after the stages."""
     names = source_names(journey_map, sources)
     texts = {item.id: item.text for _, item in journey_map.items()}
     lines = _header(journey_map)
     for number, stage in enumerate(journey_map.stages, start=1):
         lines += _stage(journey_map, number, stage, names, texts)
+    if gap is not None:
+        lines += gap_markdown(gap)
     lines += _ungrounded(journey_map, names)
     return "\n".join(lines).rstrip() + "\n"
 
@@ -174,3 +181,64 @@ def _claim(claim: Ungrounded, language: str, names: dict[str, str]) -> list[str]
         opening, closing = quote_marks(language)
         lines += ["", f"  > {opening}{escape_markdown(claim.quote)}{closing}"]
     return [*lines, ""]
+
+
+# -- Markdown ---------------------------------------------------------------------------------
+def _md_items(items: list[GapItem]) -> str:
+    return "; ".join(
+        f"{escape_markdown(i.text)} ({i.id}, {i.support.participants} p.)" for i in items
+    )
+
+
+def _md_quote(quote: GapQuote, language: str) -> str:
+    opening, closing = quote_marks(language)
+    who = ", ".join(escape_markdown(p) for p in (quote.source_id, quote.speaker or "") if p)
+    return f"{opening}{escape_markdown(quote.quote)}{closing} — {who} ({quote.item_id})"
+
+
+def gap_markdown(gap: Gap) -> list[str]:
+    """The section's lines (a level-2 heading, then one level-3 heading per stage)."""
+    language, w, sep = gap.language, gap_words(gap.language), colon(gap.language)
+    lines = [f"## {w['gap']}", "", f"_{escape_markdown(gap_title(gap))}_", ""]
+    for number, stage in enumerate(gap.stages, start=1):
+        lines += [
+            f"### {number}. {escape_markdown(stage.name)}",
+            "",
+            curve_fact(stage, language),
+            "",
+        ]
+        for key, items in (("goals", stage.goals), ("expectations", stage.expectations)):
+            if items:
+                lines += [f"- **{w[key]}**{sep}{_md_items(items)}"]
+        for target in stage.targets:
+            lines += [f"- **{w['target']}**{sep}{escape_markdown(target)}"]
+        for broken in stage.broken:
+            by = ", ".join(
+                f"{escape_markdown(c.item.text)} ({c.item.id})" for c in broken.broken_by
+            )
+            lines += [
+                f"- **{w['broken']}**{sep}{escape_markdown(broken.expectation.text)} "
+                f"({broken.expectation.id}) — {w['broken_by']} {by}"
+            ]
+        if stage.note:
+            lines += [f"- _{escape_markdown(stage.note)}_"]
+        lines += [""]
+    lines += [f"### {w['priorities']}", ""]
+    if not gap.priorities:
+        lines += [w["no_priority"], ""]
+    for priority in gap.priorities:
+        lines += [
+            f"{priority.rank}. **{escape_markdown(priority.text)}** "
+            f"({escape_markdown(priority_head(priority, language))}) — "
+            f"{escape_markdown(score_text(priority, language))}; "
+            f"{w['evidence']}{sep}{', '.join(priority.item_ids)}",
+        ]
+        lines += [f"   > {_md_quote(quote, language)}" for quote in priority.quotes]
+    lines += ["", f"### {w['kpis']}", ""]
+    for stage in gap.stages:
+        for kpi in stage.kpis:
+            lines += [
+                f"- {escape_markdown(stage.name)}{sep}{escape_markdown(kpi.text)} "
+                f"({', '.join(kpi.cites)})"
+            ]
+    return [*lines, "", f"_{escape_markdown(w['method'].format(method=gap.method))}_", ""]

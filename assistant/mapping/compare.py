@@ -206,8 +206,8 @@ def _compare_stage(
                 only_b=[_compared(lane_b[j]) for j in only_b],
             )
         )
-    valence_a = stage_a.valence if stage_a else None
-    valence_b = stage_b.valence if stage_b else None
+    valence_a = stage_a.curve_valence if stage_a else None  # an ideal map's: its target
+    valence_b = stage_b.curve_valence if stage_b else None
     return StageComparison(
         id=stage_id,
         name_a=stage_a.name if stage_a else None,

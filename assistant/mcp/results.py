@@ -133,3 +133,14 @@ class ExportResult(_Result):
     media_type: str
     bytes: int
     content: str | None = Field(default=None, description="The file itself, for text formats")
+
+
+class IdealResult(_Result):
+    """The ideal map drafted (or found, `created` false) and what the reviewer should check."""
+
+    map_id: str
+    actual_map_id: str
+    revision: int
+    created: bool
+    notes: list[str] = Field(default_factory=list)
+    view: MapView

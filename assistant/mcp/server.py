@@ -29,6 +29,7 @@ from assistant.errors import ParcoursError
 from assistant.exports import EXPORT_FORMATS, export_json
 from assistant.exports.view import ItemExplanation, MapView
 from assistant.mapping.build import OVERALL_MAP_ID
+from assistant.mapping.gap import Gap
 from assistant.mcp import results as r
 from assistant.mcp.files import InlineFile
 from assistant.mcp.schemas import flatten
@@ -119,6 +120,7 @@ def create_server(tools: ParcoursTools) -> MCPServer[Any]:
     _register_source_tools(server, tools, run)
     _register_reading_tools(server, tools, run)
     _register_editing_tools(server, tools, run)
+    _register_ideal_tools(server, tools, run)
     _register_resources(server, tools)
     _register_prompts(server)
     _flatten_output_schemas(server)
@@ -307,6 +309,34 @@ def _register_editing_tools(server: MCPServer[Any], tools: ParcoursTools, run: _
     async def redo(map_id: MapId = OVERALL_MAP_ID) -> Annotated[CallToolResult, r.RevisionResult]:
         """Re-apply the change undo took back."""
         return await run(lambda _: tools.redo(map_id), None)
+
+
+def _register_ideal_tools(server: MCPServer[Any], tools: ParcoursTools, run: _Runner) -> None:
+    @server.tool(
+        title="Draft the ideal journey",
+        description="Draft the ideal map of a map (id `<map_id>-ideal`): per stage the "
+        "customer's goals and expectations with their quotes, and a target experience for the "
+        "team to write. It is a map like any other: refine it with propose_edits / apply_edits "
+        "(map_id `<map_id>-ideal`). An existing one is returned unchanged unless redraft.",
+        annotations=ADDS,
+    )
+    async def draft_ideal(
+        map_id: MapId = OVERALL_MAP_ID,
+        provider: Literal["offline", "openai"] = "offline",
+        redraft: bool = False,
+    ) -> Annotated[CallToolResult, r.IdealResult]:
+        return await run(lambda _: tools.draft_ideal(map_id, provider, redraft), None)
+
+    @server.tool(
+        title="Gap to the ideal journey",
+        description="The gap between a map and its ideal map (give either id): per stage the "
+        "expectations the actual journey breaks and what breaks them, the emotion today vs the "
+        "target, suggested KPIs; and the ranked priorities (where the brand must be flawless) "
+        "with their evidence (item ids and quotes).",
+        annotations=READS,
+    )
+    async def gap(map_id: MapId = OVERALL_MAP_ID) -> Annotated[CallToolResult, Gap]:
+        return await run(lambda _: tools.gap(map_id), None)
 
 
 def _register_resources(server: MCPServer[Any], tools: ParcoursTools) -> None:

@@ -22,7 +22,6 @@ from assistant.editing.revisions import (
     undo_state,
 )
 from assistant.errors import ConfigError
-from assistant.exports import export_map
 from assistant.exports.view import (
     EvidenceView,
     ItemExplanation,
@@ -32,6 +31,7 @@ from assistant.exports.view import (
     map_view,
 )
 from assistant.mapping.build import OVERALL_MAP_ID
+from assistant.mapping.gap import Gap
 from assistant.mcp import results as r
 from assistant.mcp.files import AllowedRoots, InlineFile, save_uploads
 from assistant.model import JourneyMap, Lane, Revision, SourceKind
@@ -349,10 +349,27 @@ class ParcoursTools:
             redo=state.redo,
         )
 
+    # -- the ideal journey and the gap ---------------------------------------------------------
+    def draft_ideal(
+        self, map_id: str = OVERALL_MAP_ID, provider: str = "offline", redraft: bool = False
+    ) -> r.IdealResult:
+        result = self.project.ideal(map_id, provider=provider, redraft=redraft)
+        return r.IdealResult(
+            map_id=result.map.id,
+            actual_map_id=result.map.actual_map_id or map_id,
+            revision=result.map.revision,
+            created=result.created,
+            notes=result.notes,
+            view=map_view(result.map),
+        )
+
+    def gap(self, map_id: str = OVERALL_MAP_ID) -> Gap:
+        return self.project.gap(map_id)
+
     # -- exports ------------------------------------------------------------------------------
     def export_map(self, map_id: str = OVERALL_MAP_ID, format: str = "json") -> r.ExportResult:
-        journey_map = self.project.load_map(map_id)
-        exported = export_map(journey_map, self.project.cited_sources(journey_map), format)
+        journey_map = self.load_map(map_id)
+        exported = self.project.export(map_id, format=format, revision=journey_map.revision)
         folder = self.workspace.root / "exports"
         folder.mkdir(parents=True, exist_ok=True)
         path = folder / f"{map_id}-r{journey_map.revision}.{exported.extension}"

@@ -17,6 +17,7 @@ from assistant.model.base import (
 )
 from assistant.model.journey import (
     ANALYST_LANES,
+    COMPANIONS,
     CUSTOMER_LANES,
     STAGE_IDS,
     Alignment,
@@ -25,6 +26,7 @@ from assistant.model.journey import (
     ItemStatus,
     JourneyMap,
     Lane,
+    MapKind,
     MomentKind,
     MomentOfTruth,
     Provenance,
@@ -80,6 +82,7 @@ from assistant.model.sources import (
 
 __all__ = [
     "ANALYST_LANES",
+    "COMPANIONS",
     "CUSTOMER_LANES",
     "PLACEHOLDER",
     "SCHEMA_VERSION",
@@ -104,6 +107,7 @@ __all__ = [
     "JourneyMap",
     "Lane",
     "LanguageCode",
+    "MapKind",
     "MarkMomentOfTruth",
     "MergeItems",
     "MomentKind",

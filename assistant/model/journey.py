@@ -144,6 +144,18 @@ class Stage(StrictModel):
         default=None, ge=-2.0, le=2.0, description="Mean emotion valence of the stage"
     )
     moments_of_truth: list[MomentOfTruth] = Field(default_factory=list)
+    target_valence: float | None = Field(
+        default=None,
+        ge=-2.0,
+        le=2.0,
+        description="Ideal maps: the emotion the team aims for at this stage (the target curve)",
+    )
+
+    @property
+    def curve_valence(self) -> float | None:
+        """The point this stage puts on an emotion curve: its target when it has one (ideal
+        maps), else its mean emotion."""
+        return self.target_valence if self.target_valence is not None else self.valence
 
 
 class Ungrounded(StrictModel):
@@ -183,9 +195,20 @@ class Provenance(StrictModel):
     )
 
 
+MapKind = Literal["actual", "ideal"]
+"""An actual map lays out the journey customers live today; an ideal map the journey the team
+wants to reach (per stage: the customer's goals, expectations and the target experience)."""
+
+
 class JourneyMap(StrictModel):
     schema_version: Literal["1.0"] = "1.0"
     id: str = Field(pattern=r"^[A-Za-z0-9_-]+$")
+    kind: MapKind = Field(default="actual", description="actual: as lived today; ideal: the aim")
+    actual_map_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_-]+$",
+        description="Ideal maps: the id of the actual map they were drafted from",
+    )
     title: str
     language: LanguageCode
     persona: str | None = None
@@ -241,9 +264,23 @@ def default_stages(language: str) -> list[Stage]:
     ]
 
 
+COMPANIONS = ("ideal", "gap")
+"""Top-level members an export may add to a map (derived, left out on import): the ideal map of
+an actual map, and the gap between the pair (`parcours gap --json` has the same shape)."""
+
+
 def journey_map_json_schema() -> dict[str, Any]:
     """The JSON Schema of an exported map (shipped as assistant/schema/journey-map.schema.json)."""
     schema = JourneyMap.model_json_schema(mode="serialization")
+    schema["properties"]["ideal"] = {
+        "$ref": "#",
+        "description": "Exports of an actual map whose ideal map exists: that ideal map",
+    }
+    schema["properties"]["gap"] = {
+        "type": "object",
+        "description": "Exports of either map of an actual/ideal pair: the gap between them "
+        "(stages, priorities, KPIs; the shape of `parcours gap --json`)",
+    }
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     schema["$id"] = f"https://parcours.dev/schema/journey-map-{SCHEMA_VERSION}.json"
     return schema

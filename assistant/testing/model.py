@@ -190,6 +190,22 @@ def name_findings(request: dict[str, Any]) -> list[dict[str, Any]] | None:
     return labels
 
 
+_STAGES = re.compile(r"<stages>\s*(?P<body>\{.*\})\s*</stages>", re.DOTALL)
+
+
+def word_targets(request: dict[str, Any]) -> list[dict[str, Any]] | None:
+    """A target-experience call's answer (None for any other request): per stage, its first
+    expectation (else its first goal) turned into a promise, in at most 200 characters."""
+    match = _STAGES.search(user_text(request))
+    if match is None:
+        return None
+    answers = []
+    for stage in json.loads(match.group("body")).get("stages", []):
+        wanted = (stage.get("expectations") or stage.get("goals") or ["?"])[0]
+        answers.append({"stage": stage["stage"], "target": f"Target: {wanted}"[:200]})
+    return answers
+
+
 # -- fault knobs -------------------------------------------------------------------------------
 KINDS = ("misquote", "unknown_ids", "interviewer")
 

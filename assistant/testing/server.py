@@ -11,7 +11,13 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from assistant.extract.chunks import estimate_tokens
-from assistant.testing.model import FaultKnobs, is_first, name_findings, read_sources
+from assistant.testing.model import (
+    FaultKnobs,
+    is_first,
+    name_findings,
+    read_sources,
+    word_targets,
+)
 
 
 @dataclass
@@ -126,6 +132,8 @@ class ScriptedOpenAIServer:
         if self.script is not None:
             return self._scripted(request, fault)
         items = name_findings(request)
+        if items is None:
+            items = word_targets(request)
         if items is None:
             items = self.extract(request)
             if is_first(request):
