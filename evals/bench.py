@@ -8,7 +8,9 @@
 3. embedders — what the offline candidates cost and how well they tell paraphrases apart.
 4. two writers — 6 files ingested by 2 processes into one workspace ÷ by 1 process
    (`evals.bench_writers`: the workspace lock must not serialise the embedding).
-5. LLM tokens through a counting local server (`evals.bench_llm`), and the repair's cost when a
+5. a rebuild replaying a week of edits ÷ a fresh build, one new source among 9
+   (`evals.bench_rebuild`).
+6. LLM tokens through a counting local server (`evals.bench_llm`), and the repair's cost when a
    share of the claims fails grounding at first — targeted repair next to the v1
    whole-conversation repair, in the same run (`evals.bench_repair`).
 """
@@ -33,6 +35,7 @@ from rich.table import Table
 from assistant.evidence.grounding import SourceText
 from assistant.model import Role
 from assistant.project import Project
+from evals.bench_rebuild import print_rebuild
 from ingest.embedders import Embedder, HashingEmbedder, get_embedder
 from ingest.loaders import load_file
 from ingest.redact import PlaceholderVault
@@ -471,6 +474,7 @@ def main() -> None:
         )
     console.print(table)
     print_writers()
+    print_rebuild(console)
     print_findings()
     print_mcp()
     print_ui()

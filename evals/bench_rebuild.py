@@ -100,7 +100,7 @@ def _timed_build(template: Path, scratch: Path, fresh: bool) -> tuple[float, Any
     return time.perf_counter() - start, result
 
 
-def run(repeats: int = 3) -> dict[str, Any]:
+def run(repeats: int = 5) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as folder:
         template, sources, edits = prepared(Path(folder) / "template")
         best = {"fresh": float("inf"), "rebuild": float("inf")}

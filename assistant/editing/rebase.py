@@ -166,6 +166,18 @@ def created_ids(edits: Sequence[Edit]) -> set[str]:
     return ids
 
 
+def creates_unnamed(edits: Sequence[Edit]) -> bool:
+    """Whether an edit creates an item without naming its id (saved before ids were pinned)."""
+    return any(
+        (isinstance(e.operation, AddItem | AddOpportunity | AddKpi) and e.operation.id is None)
+        or (
+            isinstance(e.operation, SplitItem)
+            and any(part.id is None for part in e.operation.parts[1:])
+        )
+        for e in edits
+    )
+
+
 def replay(
     built: JourneyMap,
     previous: JourneyMap | None,
@@ -178,22 +190,45 @@ def replay(
     edit's finding held when the researcher made it (to find it again, or say why it is gone).
     """
     current = _Replica(built, sources)
-    then = _Replica(previous, sources) if previous is not None else None
+    then = _Then(previous, sources)
     kept: list[Edit] = []
     conflicts: list[Conflict] = []
     for edit in edits:
-        before = then.map if then is not None else None
         try:
-            adapted = _adapt(edit.operation, current.map, before)
+            adapted = _adapt(edit.operation, current.map, then)
             if adapted is not None:
                 current.apply(adapted)
             kept.append(edit)
         except (Refused, EditError) as refused:
-            conflicts.append(_conflict(edit, refused, current.map, before, sources))
-        if then is not None:
-            with suppress(Refused):  # e.g. a quote from a removed source: `then` stays
-                then.apply(edit.operation)
+            conflicts.append(_conflict(edit, refused, current.map, then, sources))
+        then.advance(edit.operation)
     return Replayed(finished(current.state), kept, conflicts)
+
+
+class _Then:
+    """The extraction the edits were made on, with the edits replayed so far: what an edit's
+    finding held when it was made. Replayed only the first time a question needs it (most
+    rebuilds never ask), then kept in step."""
+
+    def __init__(self, previous: JourneyMap | None, sources: Mapping[str, Source]) -> None:
+        self.previous = previous
+        self.sources = sources
+        self.pending: list[EditOp] = []
+        self.replica: _Replica | None = None
+
+    def advance(self, operation: EditOp) -> None:
+        self.pending.append(operation)
+
+    def get(self) -> JourneyMap | None:
+        if self.previous is None:
+            return None
+        if self.replica is None:
+            self.replica = _Replica(self.previous, self.sources)
+        for operation in self.pending:
+            with suppress(Refused):  # e.g. a quote from a removed source: it stays as it was
+                self.replica.apply(operation)
+        self.pending = []
+        return self.replica.map
 
 
 class _Replica:
@@ -230,7 +265,7 @@ class _Replica:
 
 
 # -- adapting an edit to the new extraction -------------------------------------------------------
-def _adapt(op: EditOp, current: JourneyMap, then: JourneyMap | None) -> EditOp | None:
+def _adapt(op: EditOp, current: JourneyMap, then: _Then) -> EditOp | None:
     """`op` as it applies to `current`; None when `current` already satisfies it."""
     ids = {item.id for _, item in current.items()}
     if isinstance(op, DeleteItem):
@@ -245,30 +280,30 @@ def _adapt(op: EditOp, current: JourneyMap, then: JourneyMap | None) -> EditOp |
     return op
 
 
-def _repointed(
-    cites: Sequence[str], current: JourneyMap, then: JourneyMap | None, ids: set[str]
-) -> list[str]:
+def _repointed(cites: Sequence[str], current: JourneyMap, then: _Then, ids: set[str]) -> list[str]:
     """Citations of findings the rebuild no longer has, re-pointed to the findings that now
     hold their quotes; dropped when none does (empty: none is left, and the edit conflicts)."""
-    moved = [c if c in ids else _successor(c, current, then) for c in cites]
+    moved = [c if c in ids else _successor(c, current, then.get()) for c in cites]
     return list(dict.fromkeys(c for c in moved if c is not None))
 
 
 def _adapt_merge(
-    op: MergeItems, current: JourneyMap, then: JourneyMap | None, ids: set[str]
+    op: MergeItems, current: JourneyMap, then: _Then, ids: set[str]
 ) -> MergeItems | None:
     found = [
-        item_id if item_id in ids else _successor(item_id, current, then) or item_id
+        item_id if item_id in ids else _successor(item_id, current, then.get()) or item_id
         for item_id in op.item_ids
     ]
     distinct = list(dict.fromkeys(found))
     if len(distinct) < 2:
         return None  # the build grouped these quotes into one finding already
     stage_of = {item.id: stage.id for stage, item in current.items()}
-    was = {item.id: stage.id for stage, item in then.items()} if then is not None else {}
     now = {stage_of[i] for i in distinct if i in stage_of}
-    before = {was[i] for i in op.item_ids if i in was}
-    if len(now) > 1 and len(before) == 1:
+    if len(now) < 2:
+        return op.model_copy(update={"item_ids": distinct})
+    earlier = then.get()  # where the halves were when the researcher merged them
+    was = {item.id: stage.id for stage, item in earlier.items()} if earlier is not None else {}
+    if len({was[i] for i in op.item_ids if i in was}) == 1:
         where = ", ".join(f"{i} in {stage_of[i]}" for i in distinct if i in stage_of)
         raise Refused(
             f"the merged findings now sit in different stages ({where})",
@@ -322,7 +357,7 @@ def _conflict(
     edit: Edit,
     refused: Refused | EditError,
     current: JourneyMap,
-    then: JourneyMap | None,
+    then: _Then,
     sources: Mapping[str, Source],
 ) -> Conflict:
     op = edit.operation
@@ -333,7 +368,7 @@ def _conflict(
         if not any(item.id == item_id for _, item in current.items())
     ]
     if missing:
-        reason, hint = _why_gone(missing[0], current, then, sources)
+        reason, hint = _why_gone(missing[0], current, then.get(), sources)
     return Conflict(
         revision=edit.revision,
         operation=op,

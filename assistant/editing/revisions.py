@@ -144,8 +144,11 @@ def load_history(workspace: Workspace, map_id: str, head: int | None) -> History
     chain = rebase.edit_chain(head, load)
     base = workspace.load_revision(map_id, chain.base) if chain.base is not None else None
     previous = (base.rebase.built if base.rebase else base.map) if base is not None else None
-    latest = workspace.load_map(map_id, head)
-    used = {item.id for _, item in latest.items()} | rebase.created_ids(chain.edits)
+    used = rebase.created_ids(chain.edits) | (
+        {item.id for _, item in previous.items()} if previous is not None else set()
+    )
+    if rebase.creates_unnamed(chain.edits):  # an edit saved before ids were pinned
+        used |= {item.id for _, item in workspace.load_map(map_id, head).items()}
     return WorkspaceHistory(workspace, head, previous, used, chain)
 
 
