@@ -67,3 +67,12 @@ def test_the_ideal_map_is_refined_with_the_same_commands(ws: Path) -> None:
     ideal = Workspace(ws).load_map("overall-ideal")
     assert ideal.kind == "ideal" and "T4" in {item.id for _, item in ideal.items()}
     assert "revision 4" in run("ideal", "-w", str(ws), "--redraft")
+
+
+def test_the_team_sets_a_stage_s_target_emotion_and_the_gap_follows(ws: Path) -> None:
+    run("ideal", "-w", str(ws))
+    edited = run("edit", "cible rétention +1,5", "-w", str(ws), "--map", "overall-ideal", "--yes")
+    assert "émotion visée à l’étape" in edited and "+1.5" in edited
+    data = json.loads(run("gap", "-w", str(ws), "--json"))
+    retention = next(stage for stage in data["stages"] if stage["id"] == "retention")
+    assert retention["target_valence"] == 1.5

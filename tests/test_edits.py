@@ -57,6 +57,7 @@ from assistant.model import (
     Segment,
     SetPersona,
     SetStatus,
+    SetTargetValence,
     Source,
     SourceKind,
     SplitItem,
@@ -301,6 +302,7 @@ EXAMPLES: list[EditOp] = [
     ReorderStages(stage_ids=["awareness", "consideration", "purchase", "apres-vente", "advocacy", "retention"]),
     DeleteStage(stage_id="apres-vente", move_items_to="purchase"),
     SetPersona(persona="Léa"),
+    SetTargetValence(stage_id="purchase", valence=1.5),
     AddOpportunity(stage_id="purchase", text="Frais affichés tôt", cites=[I_FEES]),
     AddKpi(stage_id="purchase", text="Taux d’abandon", cites=[I_FEES]),
     MarkMomentOfTruth(kind=MomentKind.SMOT, stage_id="retention", note="premier usage"),
@@ -501,6 +503,10 @@ def test_set_persona_opportunity_kpi_and_moments() -> None:
     assert result.stages[0].moments_of_truth[0].item_id == I_ACTION
     assert result.stages[2].moments_of_truth == []
     assert apply(SetPersona(persona=None), journey=result).persona is None
+    aimed = apply(SetTargetValence(stage_id="retention", valence=1.5), journey=result)
+    assert next(s for s in aimed.stages if s.id == "retention").target_valence == 1.5
+    cleared = apply(SetTargetValence(stage_id="retention", valence=None), journey=aimed)
+    assert next(s for s in cleared.stages if s.id == "retention").target_valence is None
 
 
 def test_apply_never_mutates_its_input_and_keeps_untouched_parts_identical() -> None:

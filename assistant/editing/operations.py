@@ -34,6 +34,7 @@ from assistant.model import (
     ReorderStages,
     SetPersona,
     SetStatus,
+    SetTargetValence,
     SplitItem,
     Stage,
     UnmarkMomentOfTruth,
@@ -256,6 +257,7 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "reorder_stages": "reorder the stages: {order}",
         "delete_stage": "delete stage {stage}{items}",
         "set_persona": "set the persona to {persona}",
+        "set_target_valence": "set the target emotion of {stage} to {target}",
         "add_opportunity": "add {article} to {stage}: {text} (cites {cites})",
         "add_kpi": "add {article} to {stage}: {text} (cites {cites})",
         "mark_moment_of_truth": "mark {kind} on {stage}{with_item}{note}",
@@ -276,6 +278,7 @@ _TEMPLATES: dict[str, dict[str, str]] = {
         "reorder_stages": "réordonner les étapes : {order}",
         "delete_stage": "supprimer l’étape {stage}{items}",
         "set_persona": "persona : {persona}",
+        "set_target_valence": "émotion visée à l’étape {stage} : {target}",
         "add_opportunity": "ajouter {article} à {stage} : {text} (cite {cites})",
         "add_kpi": "ajouter {article} à {stage} : {text} (cite {cites})",
         "mark_moment_of_truth": "marquer {kind} sur {stage}{with_item}{note}",
@@ -423,6 +426,8 @@ def _specific_fields(
             return {"items": words["deleted"] if op.delete_items else ""}
         case SetPersona():
             return {"persona": quoted(op.persona) if op.persona else words["no_persona"]}
+        case SetTargetValence():
+            return {"target": "∅" if op.valence is None else f"{op.valence:+.1f}"}
         case MarkMomentOfTruth() | UnmarkMomentOfTruth():
             note = getattr(op, "note", None)
             return {"kind": op.kind.value, "note": f" — {note}" if note else ""}

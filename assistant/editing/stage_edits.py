@@ -13,6 +13,7 @@ from assistant.model import (
     RenameStage,
     ReorderStages,
     SetPersona,
+    SetTargetValence,
     Stage,
     UnmarkMomentOfTruth,
 )
@@ -133,3 +134,7 @@ def unmark_moment(state: EditState, op: UnmarkMomentOfTruth) -> None:
 
 def optional_text(text: str | None) -> str | None:
     return " ".join(text.split()) or None if text is not None else None
+
+
+def set_target_valence(state: EditState, op: SetTargetValence) -> None:
+    state.stage(op.stage_id).target_valence = op.valence

@@ -137,6 +137,14 @@ class DeleteStage(StrictModel):
     delete_items: bool = False
 
 
+class SetTargetValence(StrictModel):
+    """The emotion the team aims for at a stage: an ideal map's target curve (null clears it)."""
+
+    op: Literal["set_target_valence"] = "set_target_valence"
+    stage_id: str
+    valence: float | None = Field(ge=-2.0, le=2.0)
+
+
 class SetPersona(StrictModel):
     op: Literal["set_persona"] = "set_persona"
     persona: str | None
@@ -188,6 +196,7 @@ EditOp = Annotated[
     | ReorderStages
     | DeleteStage
     | SetPersona
+    | SetTargetValence
     | AddOpportunity
     | AddKpi
     | MarkMomentOfTruth

@@ -66,6 +66,11 @@ RULES = compile_rules(
         ),
         ("set_persona", r"persona\s*[:=]\s*(?P<persona>.+)"),
         (
+            "set_target",
+            r"(?:target|aim)(?: emotion| valence)?(?: (?:of|for|at|on))?(?: the)?(?: stage)?\s+"
+            r"(?P<stage>.+?)\s*(?:[:=]|to|at)?\s*(?P<valence>[+-]?\d+(?:[.,]\d+)?)",
+        ),
+        (
             "unmark",
             r"unmark\s+(?P<kind>[zfst]mot)\s+(?:on|from|of)\s+" + _STAGE + r"(?P<target>.+)",
         ),

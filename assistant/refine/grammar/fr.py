@@ -88,6 +88,12 @@ RULES = compile_rules(
         ),
         ("set_persona", r"persona\s*[:=]\s*(?P<persona>.+)"),
         (
+            "set_target",
+            r"(?:cible|vise|emotion visee)(?:\s+(?:de|a|pour|sur|du))?(?:\s+l'?\s*etape)?\s+"
+            + _STAGE
+            + r"(?P<stage>.+?)\s*(?:[:=]|a)?\s*(?P<valence>[+-]?\d+(?:[.,]\d+)?)",
+        ),
+        (
             "unmark",
             r"(?:retire|enleve|supprime|demarque)"
             + _VERB

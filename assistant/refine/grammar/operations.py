@@ -32,6 +32,7 @@ from assistant.model import (
     ReorderStages,
     SetPersona,
     SetStatus,
+    SetTargetValence,
     SplitItem,
     SplitPart,
     UnmarkMomentOfTruth,
@@ -319,6 +320,12 @@ def _clear_persona(g: Groups, m: JourneyMap, s: Sources) -> list[EditOp]:
     return [SetPersona(persona=None)]
 
 
+def _set_target(g: Groups, m: JourneyMap, s: Sources) -> list[EditOp]:
+    """The target emotion of a stage, within the valence scale (−2…+2: the preview shows it)."""
+    valence = max(-2.0, min(2.0, float(str(g["valence"]).replace(",", "."))))
+    return [SetTargetValence(stage_id=stage_of(m, str(g["stage"])).id, valence=valence)]
+
+
 def _mark(g: Groups, m: JourneyMap, s: Sources) -> list[EditOp]:
     word = key(str(g["kind"]))
     if word in STATUS_WORDS:
@@ -357,6 +364,7 @@ BUILDERS: dict[str, Callable[[Groups, JourneyMap, Sources], list[EditOp]]] = {
     "reorder_stages": _reorder_stages,
     "set_persona": _set_persona,
     "clear_persona": _clear_persona,
+    "set_target": _set_target,
     "mark": _mark,
     "unmark": _unmark,
 }

@@ -20,6 +20,7 @@ EXAMPLES = {
         'add a stage onboarding after purchase · rename stage purchase to "Checkout"',
         "delete stage X and move its items to Y · reorder stages a, b, c · move stage a after b",
         'set persona "Léa" · mark I3 as FMOT · mark purchase as ZMOT · unmark FMOT on purchase',
+        "target purchase +1.5 (an ideal map's target emotion)",
         "search delivery delay [in stage X | in the obstacle lane | persona P | in reviews]",
         "explain I3 · show map · list stages · list items in purchase · undo · redo · help",
     ],
@@ -35,6 +36,7 @@ EXAMPLES = {
         "supprime l'étape X et déplace ses éléments vers Y · réordonne les étapes a, b, c",
         "persona : « Léa » · marque I3 comme FMOT · marque achat comme ZMOT · "
         "retire le FMOT de achat",
+        "cible achat +1,5 (l’émotion visée d’une carte idéale)",
         "cherche retard de livraison [dans l'étape X | dans les freins | persona P | "
         "dans les avis]",
         "explique I3 · montre la carte · liste les étapes · liste les éléments de achat · annule · "
