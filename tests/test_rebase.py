@@ -132,7 +132,7 @@ def test_an_edit_whose_finding_came_only_from_a_removed_source_is_a_conflict() -
     done = replay(without, MAP, [Edit(3, rename), Edit(4, accept)], kept_sources)
     assert [c.target for c in done.conflicts] == [I_SLOW]
     conflict = done.conflicts[0]
-    assert conflict.revision == 3 and "no longer in the workspace" in conflict.reason
+    assert conflict.revision == 3 and "sources retirées de l’espace" in conflict.reason
     assert all(source in conflict.reason for source in gone)
     assert [e.revision for e in done.kept] == [4]
 
@@ -148,7 +148,7 @@ def test_a_merge_whose_halves_now_sit_in_different_stages_is_a_conflict() -> Non
     other = next(s for s in moved.stages if s.id != stage_of[I_FEES].id)
     other.items.append(angry)
     done = replay(moved, MAP, [Edit(2, merge)], SOURCES)
-    assert len(done.conflicts) == 1 and "different stages" in done.conflicts[0].reason
+    assert len(done.conflicts) == 1 and "dans des étapes différentes" in done.conflicts[0].reason
 
 
 def test_an_opportunity_re_points_its_citation_to_where_the_quotes_went() -> None:

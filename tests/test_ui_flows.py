@@ -371,7 +371,7 @@ def test_a_rebuild_replays_the_edits_and_shows_what_it_could_not(workspace: Work
     assert "1 n’ont pas pu l’être" in app.success[0].value
     warning = app.warning[0].value
     assert bernard in warning and "fr\\-04\\-bernard" in warning
-    assert "no longer in the workspace" in warning
+    assert "sources retirées de l’espace" in warning
     assert item(workspace, lea)[1].status is ItemStatus.ACCEPTED
 
 

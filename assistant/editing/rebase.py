@@ -273,7 +273,7 @@ def _adapt(op: EditOp, current: JourneyMap, then: _Then) -> EditOp | None:
     if isinstance(op, MergeItems):
         return _adapt_merge(op, current, then, ids)
     if isinstance(op, SplitItem) and op.item_id in ids:
-        return _adapt_split(op, _item(current, op.item_id))
+        return _adapt_split(op, _item(current, op.item_id), current.language)
     if isinstance(op, AddOpportunity | AddKpi) or (isinstance(op, UpdateItem) and op.cites):
         cites = _repointed(op.cites or [], current, then, ids)
         return op.model_copy(update={"cites": cites}) if cites else op
@@ -304,15 +304,12 @@ def _adapt_merge(
     earlier = then.get()  # where the halves were when the researcher merged them
     was = {item.id: stage.id for stage, item in earlier.items()} if earlier is not None else {}
     if len({was[i] for i in op.item_ids if i in was}) == 1:
-        where = ", ".join(f"{i} in {stage_of[i]}" for i in distinct if i in stage_of)
-        raise Refused(
-            f"the merged findings now sit in different stages ({where})",
-            "move one of them, then merge them again if they still belong together",
-        )
+        where = ", ".join(f"{i} → {stage_of[i]}" for i in distinct if i in stage_of)
+        raise Refused(*_say(current.language, "split_stages", where=where))
     return op.model_copy(update={"item_ids": distinct})
 
 
-def _adapt_split(op: SplitItem, item: Item) -> SplitItem:
+def _adapt_split(op: SplitItem, item: Item, language: str) -> SplitItem:
     """Parts keep their quotes that the finding still has; its new quotes go to part 1."""
     if not item.lane.customer_side or not all(part.quotes for part in op.parts):
         return op  # by citation, or by position (quotes that read alike): as it was made
@@ -326,10 +323,7 @@ def _adapt_split(op: SplitItem, item: Item) -> SplitItem:
             except LookupError:
                 continue  # that quote left the finding
         if not indices:
-            raise Refused(
-                f"part {number} of the split of {item.id} keeps none of the finding's quotes now",
-                "split the finding again on the new map",
-            )
+            raise Refused(*_say(language, "split_part", number=number, item=item.id))
         claimed.update(indices)
         parts.append(part.model_copy(update={"quotes": [], "evidence": indices}))
     unclaimed = [n for n in range(len(item.evidence)) if n not in claimed]
@@ -393,27 +387,80 @@ def _why_gone(
     item_id: str, current: JourneyMap, then: JourneyMap | None, sources: Mapping[str, Source]
 ) -> tuple[str, str]:
     """Why `item_id` is not in the rebuilt map, from what it held when the edit was made."""
+    language = current.language
     if then is None or not any(item.id == item_id for _, item in then.items()):
-        return (
-            f"{item_id} is not in the rebuilt map (an earlier edit that made it did not replay)",
-            "redo the edit on the new map",
-        )
+        return _say(language, "not_made", item=item_id)
     old = _item(then, item_id)
     quoted = sorted({e.source_id for e in old.evidence})
     removed = [source_id for source_id in quoted if source_id not in sources]
     if quoted and len(removed) == len(quoted):
-        return (
-            f"every quote of {item_id} came from sources no longer in the workspace "
-            f"({', '.join(removed)})",
-            "ingest those sources again, or redo the edit on a finding the other sources support",
-        )
+        return _say(language, "sources_removed", item=item_id, sources=", ".join(removed))
     successor = _successor(item_id, current, then)
     if successor is not None:
-        return (
-            f"the rebuild grouped the quotes of {item_id} into {successor}",
-            f"redo the edit on {successor} if it still applies",
-        )
-    return (
-        f"the rebuild no longer finds the quotes of {item_id}",
-        "redo the edit on the finding that now holds what it said, or undo the rebuild",
-    )
+        return _say(language, "grouped", item=item_id, successor=successor)
+    return _say(language, "not_found", item=item_id)
+
+
+_REASONS: dict[str, dict[str, tuple[str, str]]] = {
+    "en": {
+        "not_made": (
+            "{item} is not in the rebuilt map (the edit that made it did not replay)",
+            "redo the edit on the new map",
+        ),
+        "sources_removed": (
+            "every quote of {item} came from sources no longer in the workspace ({sources})",
+            "ingest those sources again, or redo the edit on a finding the other sources support",
+        ),
+        "grouped": (
+            "the rebuild grouped the quotes of {item} into {successor}",
+            "redo the edit on {successor} if it still applies",
+        ),
+        "not_found": (
+            "the rebuild no longer finds the quotes of {item}",
+            "redo the edit on the finding that now holds what it said, or undo the rebuild",
+        ),
+        "split_stages": (
+            "the merged findings now sit in different stages ({where})",
+            "move one of them, then merge them again if they still belong together",
+        ),
+        "split_part": (
+            "part {number} of the split of {item} keeps none of the finding's quotes now",
+            "split the finding again on the new map",
+        ),
+    },
+    "fr": {
+        "not_made": (
+            "{item} n’est pas dans la carte reconstruite (la modification qui l’a créé n’a pas "
+            "pu être rejouée)",
+            "refaites la modification sur la nouvelle carte",
+        ),
+        "sources_removed": (
+            "toutes les citations de {item} venaient de sources retirées de l’espace ({sources})",
+            "importez de nouveau ces sources, ou refaites la modification sur un constat que "
+            "les autres sources soutiennent",
+        ),
+        "grouped": (
+            "la reconstruction a regroupé les citations de {item} dans {successor}",
+            "refaites la modification sur {successor} si elle vaut encore",
+        ),
+        "not_found": (
+            "la reconstruction ne retrouve plus les citations de {item}",
+            "refaites la modification sur le constat qui porte maintenant ces propos, ou "
+            "annulez la reconstruction",
+        ),
+        "split_stages": (
+            "les constats fusionnés sont maintenant dans des étapes différentes ({where})",
+            "déplacez l’un d’eux, puis fusionnez-les de nouveau s’ils vont toujours ensemble",
+        ),
+        "split_part": (
+            "la partie {number} de la scission de {item} ne garde plus aucune citation du constat",
+            "scindez de nouveau le constat sur la nouvelle carte",
+        ),
+    },
+}
+
+
+def _say(language: str, key: str, **fields: object) -> tuple[str, str]:
+    """A conflict's reason and hint in the map's language (French or English)."""
+    reason, hint = _REASONS["fr" if language == "fr" else "en"][key]
+    return reason.format(**fields), hint.format(**fields)
