@@ -242,7 +242,7 @@ def test_the_persona_switcher_and_the_comparison(workspace: Workspace) -> None:
     assert app.header[0].value.endswith("impulsive") or "impulsive" in app.header[0].value
 
     app.sidebar.radio(key=f"ui:page:{workspace.root}").set_value("personas").run()
-    assert app.header[0].value == "Deux personas côte à côte"
+    assert app.header[0].value == "Deux cartes côte à côte"
     app.selectbox(key="compare:a").set_value("impulsive").run()
     assert not app.exception
     heads = [s.value for s in app.subheader]
