@@ -146,3 +146,15 @@ def test_fresh_builds_from_the_sources_only(tmp_path: Path, hashing_env: None) -
     output = run("build", "-w", str(ws), "--fresh")
     assert "replayed" not in output
     assert by_id(current(ws))[item_id][1]["status"] == "proposed"
+
+
+def test_a_rebuild_says_the_ideal_journey_was_drafted_from_an_earlier_revision(
+    tmp_path: Path, hashing_env: None
+) -> None:
+    ws = tmp_path / "ws"
+    run("ingest", str(copy(FIRST[:2], tmp_path / "first")), "-w", str(ws))
+    run("build", "-w", str(ws))
+    run("ideal", "-w", str(ws))
+    output = " ".join(run("build", "-w", str(ws)).split())
+    assert "the ideal journey overall-ideal was drafted from revision 1 of overall" in output
+    assert "--redraft" in output

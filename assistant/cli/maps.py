@@ -25,7 +25,8 @@ from assistant.export_files import verify_export
 from assistant.exports import EXPORT_FORMATS
 from assistant.mapping.build import OVERALL_MAP_ID, BuildResult
 from assistant.mapping.compare import comparison_json, render_comparison
-from assistant.model import Lane, journey_map_json_schema
+from assistant.mapping.ideal import ideal_map_id
+from assistant.model import JourneyMap, Lane, journey_map_json_schema
 from assistant.providers import PROVIDERS
 from assistant.settings import Settings
 from assistant.workspace import Workspace, atomic_write
@@ -76,7 +77,24 @@ def build(
         return
     personas = project.personas() if all_personas else []
     for target in [persona, *personas] if not all_personas else [None, *personas]:
-        _print_build(project.build(provider=provider, persona=target, fresh=fresh))
+        result = project.build(provider=provider, persona=target, fresh=fresh)
+        _print_build(result)
+        _note_ideal(project.workspace, result.map)
+
+
+def _note_ideal(workspace: Workspace, journey_map: JourneyMap) -> None:
+    """The ideal journey drafted from an earlier revision of this map: say so (it is the
+    team's, so a rebuild never redrafts it)."""
+    ideal_id = ideal_map_id(journey_map.id)
+    if ideal_id not in workspace.map_ids():
+        return
+    drafted = workspace.load_map(ideal_id).provenance.parameters.get("actual_revision")
+    err.print(
+        f"[yellow]note:[/yellow] the ideal journey {ideal_id} was drafted from revision "
+        f"{drafted} of {journey_map.id}: `parcours gap` now measures this revision against it; "
+        f"`parcours ideal --map {journey_map.id} --redraft` drafts it again from this one (its "
+        "edits stay in its history)"
+    )
 
 
 def _print_build(result: BuildResult) -> None:
