@@ -293,10 +293,29 @@ def grouping(gold: Sequence[GoldItem], matching: Matching) -> dict[str, Any]:
         "floor_one_per_cell": pairwise(
             gold, {gid: (m.stage, m.lane.value) for gid, m in by_gold.items()}
         ),
+        "ceiling": placement_ceiling(gold, by_gold),
         "matched_gold": len(by_gold),
         "grouped_across_cells": across,  # one predicted item, two gold cells: not in P / R
         "themed_gold": len(themed),
         "themed_matched": sum(g.id in by_gold for g in themed),
+    }
+
+
+def placement_ceiling(gold: Sequence[GoldItem], by_gold: Mapping[str, Mention]) -> dict[str, Any]:
+    """What grouping could reach with the map's placement: the same-finding pairs whose two
+    mentions sit in one predicted stage × lane (a finding never spans cells), the F1 of a
+    perfect grouper on that placement (precision 1, recall = that share), and the map's recall
+    among those pairs (what its grouping step itself gets right)."""
+    cell = {gid: (m.stage, m.lane.value) for gid, m in by_gold.items()}
+    same = [(a, b) for a, b, same in gold_pairs([g for g in gold if g.id in by_gold]) if same]
+    placed = [(a, b) for a, b in same if cell[a.id] == cell[b.id]]
+    grouped = sum(by_gold[a.id].item_id == by_gold[b.id].item_id for a, b in placed)
+    recall = len(placed) / len(same) if same else 0.0
+    return {
+        "same_pairs": len(same),
+        "placed_together": len(placed),
+        "perfect_grouping_f1": round(2 * recall / (1 + recall), 4) if recall else 0.0,
+        "recall_among_placed": round(grouped / len(placed), 4) if placed else 0.0,
     }
 
 

@@ -196,6 +196,8 @@ _GROUPING_ROWS = (
     "floor, groups nothing: every sentence its own item",
     "floor, groups everything: one item per stage × lane",
     "gold pairs: same finding / all",
+    "ceiling: same-finding pairs placed in one cell; F1 of a perfect grouper there",
+    "grouping's recall among the pairs placed in one cell",
     "quotes in items with ≥ 2 participants",
 )
 _PLACEMENT_ROWS = {
@@ -218,12 +220,26 @@ def _cells(node: dict[str, Any]) -> list[str]:
         prf(grouping["floor_singletons"]),
         prf(grouping["floor_one_per_cell"]),
         f"{pairwise['same_pairs']} / {pairwise['pairs']}",
+        _ceiling(grouping.get("ceiling")),
+        _among_placed(grouping.get("ceiling")),
         f"{grouping['multi_participant']['share']:.1%}",
         *(
             f"{placement[key]['f1']:.3f} ({placement[key]['random_floor_f1']:.3f})"
             for key in _PLACEMENT_ROWS.values()
         ),
     ]
+
+
+def _ceiling(node: dict[str, Any] | None) -> str:
+    if not node:
+        return "—"  # results recorded before the ceiling was measured
+    return (
+        f"{node['placed_together']} / {node['same_pairs']}; F1 ≤ {node['perfect_grouping_f1']:.3f}"
+    )
+
+
+def _among_placed(node: dict[str, Any] | None) -> str:
+    return f"{node['recall_among_placed']:.3f}" if node else "—"
 
 
 def markdown_report(results: dict[str, Any]) -> str:

@@ -114,6 +114,12 @@ def test_grouping_uses_the_matched_items_and_measures_both_floors() -> None:
     cell = result["floor_one_per_cell"]  # g3 sits in another predicted cell: not grouped
     assert cell["recall"] == 0.5 and cell["grouped_pairs"] == 5  # g1,g2,g4,g5 less g1-g4
     assert cell["precision"] == round(2 / 5, 4)
+    # The ceiling: of the 4 same-finding pairs, g1-g3 and g2-g3 straddle two predicted cells,
+    # so a perfect grouper on this placement recalls 2 / 4 at most.
+    ceiling = result["ceiling"]
+    assert (ceiling["same_pairs"], ceiling["placed_together"]) == (4, 2)
+    assert ceiling["perfect_grouping_f1"] == round(2 * 0.5 / 1.5, 4)
+    assert ceiling["recall_among_placed"] == 1.0
 
 
 def evidence(source: str, speaker: str | None, start: int) -> Evidence:
