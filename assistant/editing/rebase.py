@@ -29,8 +29,6 @@ from collections.abc import Callable, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from assistant.editing.edits import apply_in_place, finished
 from assistant.editing.operations import describe_operation, operation_target, quote_index
 from assistant.editing.state import EditState, Refused
@@ -49,44 +47,12 @@ from assistant.model import (
     MergeItems,
     Rebase,
     Revision,
+    RevisionLog,
     Source,
     SplitItem,
     SplitPart,
     UpdateItem,
 )
-
-
-class RebaseLog(BaseModel):
-    """`Rebase` without the extraction it holds."""
-
-    model_config = ConfigDict(extra="ignore")
-    origins: list[int] = Field(default_factory=list)
-
-
-class RevisionLog(BaseModel):
-    """A revision without its map: what `edit_chain` walks through (`Revision` has the same
-    fields, and works as well)."""
-
-    model_config = ConfigDict(extra="ignore")
-    number: int
-    parent: int | None = None
-    author: str = "system"
-    operations: list[EditOp] = Field(default_factory=list)
-    undoes: int | None = None
-    redoes: int | None = None
-    restores: int | None = None
-    rebase: RebaseLog | None = None
-
-    @property
-    def is_build(self) -> bool:
-        return self.rebase is not None or (
-            self.author == "system"
-            and not self.operations
-            and self.undoes is None
-            and self.redoes is None
-            and self.restores is None
-        )
-
 
 AnyRevision = Revision | RevisionLog
 

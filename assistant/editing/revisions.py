@@ -32,7 +32,7 @@ from assistant.editing.operations import describe_operation
 from assistant.editing.rebase import EditChain
 from assistant.errors import EditError, MapError, StaleRevisionError
 from assistant.mapping.build import History, fresh_history
-from assistant.model import EditOp, JourneyMap, Rebase, Revision, Source
+from assistant.model import EditOp, JourneyMap, Rebase, Revision, RevisionLog, Source
 from assistant.workspace import Workspace
 
 Author = Literal["user", "assistant"]
@@ -133,10 +133,10 @@ def load_history(workspace: Workspace, map_id: str, head: int | None) -> History
     if head is None:
         return fresh_history(workspace, map_id, head)  # no map yet: nothing to replay
 
-    def load(number: int) -> rebase.RevisionLog:
+    def load(number: int) -> RevisionLog:
         path = workspace.revision_path(map_id, number)
         try:  # the history without its maps: a rebuild reads every revision since the build
-            return rebase.RevisionLog.model_validate_json(path.read_bytes())
+            return RevisionLog.model_validate_json(path.read_bytes())
         except (OSError, ValueError):
             workspace.load_revision(map_id, number)  # raises the workspace's usual error
             raise
@@ -267,13 +267,7 @@ def history(workspace: Workspace, map_id: str) -> list[RevisionSummary]:
 
 def _is_build(data: Mapping[str, Any]) -> bool:
     """`Revision.is_build`, on a revision file's JSON."""
-    if data.get("rebase") is not None:
-        return True
-    return (
-        data.get("author", "system") == "system"
-        and not data.get("operations")
-        and all(data.get(key) is None for key in ("undoes", "redoes", "restores"))
-    )
+    return RevisionLog.model_validate(data).is_build
 
 
 def rebuilt_since(workspace: Workspace, map_id: str, base_revision: int) -> bool:

@@ -8,17 +8,15 @@ LABEL_MAX characters; anything else keeps the finding's offline label and is rep
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel
 
 import prompts
-from assistant.extract.llm import LLMExtractor, add_usage
-from assistant.model import TokenUsage
+from assistant.extract.keyed_call import KeyedCall, KeyedTexts
+from assistant.extract.llm import LLMExtractor
 
 LABEL_MAX = 80
 CLAIMS_SHOWN = 6
@@ -33,29 +31,27 @@ class NamingRequest:
     """The claims' short texts (the extraction's `text`), never source text."""
 
 
-@dataclass
-class Naming:
-    labels: dict[str, str] = field(default_factory=dict)
-    usage: TokenUsage = field(default_factory=TokenUsage)
-    problems: list[str] = field(default_factory=list)
-    prompt_version: str | None = None
+class Naming(KeyedTexts):
+    """Labels by finding id (`texts`)."""
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return self.texts
+
+
+NAMING = KeyedCall(
+    tag="naming-1",
+    model_name="FindingLabels",
+    item_name="FindingLabel",
+    key="finding",
+    value="label",
+    max_chars=LABEL_MAX,
+    what="the naming call",
+)
 
 
 def naming_schema(finding_ids: Sequence[str]) -> type[BaseModel]:
-    finding_type: Any = Literal[tuple(finding_ids)]
-    label = create_model(
-        "FindingLabel", __config__=ConfigDict(extra="forbid"), finding=(finding_type, ...),
-        label=(str, ...),
-    )  # fmt: skip
-    return create_model(
-        "FindingLabels", __config__=ConfigDict(extra="forbid"), items=(list[label], ...)
-    )
-
-
-def _cache_key(llm: LLMExtractor, system: str, data: str) -> str:
-    """A rebuild with the same findings asks nothing (the extraction's cache, its own keys)."""
-    payload = ["naming-1", llm.provider.model, llm.provider.endpoint, system, data]
-    return hashlib.sha256(json.dumps(payload).encode()).hexdigest()
+    return NAMING.schema(finding_ids)
 
 
 def render_findings(stage_name: str, requests: Sequence[NamingRequest]) -> str:
@@ -75,8 +71,6 @@ def name_findings(
     llm: LLMExtractor, stages: Sequence[tuple[str, Sequence[NamingRequest]]], language: str
 ) -> Naming:
     """One call per stage that has findings to name; a failed call is reported, not fatal."""
-    from langchain_core.messages import HumanMessage, SystemMessage
-
     prompt = prompts.load("naming", language)
     naming = Naming()
     for stage_name, requests in stages:
@@ -85,26 +79,5 @@ def name_findings(
         naming.prompt_version = prompt.id  # recorded only when something was to be named
         ids = [r.finding_id for r in requests]
         data = render_findings(stage_name, requests)
-        key = _cache_key(llm, prompt.template, data)
-        items = llm.cache.get(key) if llm.cache else None
-        if items is None:
-            messages = [SystemMessage(prompt.template), HumanMessage(data)]
-            try:
-                raw, items, problem = llm.structured(naming_schema(ids), messages)
-            except Exception as error:  # after the provider's retries
-                failure = type(error).__name__
-                naming.problems.append(f"{stage_name}: the naming call failed ({failure})")
-                continue
-            add_usage(naming.usage, raw)
-            if items is None:
-                naming.problems.append(f"{stage_name}: {problem}")
-                continue
-            if llm.cache:
-                llm.cache.put(key, items)
-        for item in items:
-            finding, label = str(item.get("finding")), " ".join(str(item.get("label", "")).split())
-            if finding in ids and 0 < len(label) <= LABEL_MAX:
-                naming.labels[finding] = label
-            else:
-                naming.problems.append(f"{stage_name}: label for {finding!r} refused")
+        NAMING.ask(llm, prompt.template, data, ids, naming, where=stage_name)
     return naming

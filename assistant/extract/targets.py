@@ -7,17 +7,15 @@ and fit TARGET_MAX characters; anything else keeps the offline wording and is re
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, create_model
+from pydantic import BaseModel
 
 import prompts
-from assistant.extract.llm import LLMExtractor, add_usage
-from assistant.model import TokenUsage
+from assistant.extract.keyed_call import KeyedCall, KeyedTexts
+from assistant.extract.llm import LLMExtractor
 
 TARGET_MAX = 240
 TEXTS_SHOWN = 6
@@ -33,23 +31,23 @@ class TargetRequest:
     obstacles: Sequence[str]
 
 
-@dataclass
-class Targets:
-    texts: dict[str, str] = field(default_factory=dict)
-    usage: TokenUsage = field(default_factory=TokenUsage)
-    problems: list[str] = field(default_factory=list)
-    prompt_version: str | None = None
+class Targets(KeyedTexts):
+    """Target experiences by stage id (`texts`)."""
+
+
+TARGETS = KeyedCall(
+    tag="targets-1",
+    model_name="StageTargets",
+    item_name="StageTarget",
+    key="stage",
+    value="target",
+    max_chars=TARGET_MAX,
+    what="the wording call",
+)
 
 
 def targets_schema(stage_ids: Sequence[str]) -> type[BaseModel]:
-    stage_type: Any = Literal[tuple(stage_ids)]
-    target = create_model(
-        "StageTarget", __config__=ConfigDict(extra="forbid"), stage=(stage_type, ...),
-        target=(str, ...),
-    )  # fmt: skip
-    return create_model(
-        "StageTargets", __config__=ConfigDict(extra="forbid"), items=(list[target], ...)
-    )
+    return TARGETS.schema(stage_ids)
 
 
 def render_stages(requests: Sequence[TargetRequest]) -> str:
@@ -69,8 +67,6 @@ def render_stages(requests: Sequence[TargetRequest]) -> str:
 def word_targets(llm: LLMExtractor, requests: Sequence[TargetRequest], language: str) -> Targets:
     """One call for every stage; a failed call is reported, not fatal (the offline wording
     stays)."""
-    from langchain_core.messages import HumanMessage, SystemMessage
-
     targets = Targets()
     requests = [r for r in requests if r.goals or r.expectations]
     if not requests:
@@ -78,27 +74,5 @@ def word_targets(llm: LLMExtractor, requests: Sequence[TargetRequest], language:
     prompt = prompts.load("targets", language)
     targets.prompt_version = prompt.id
     ids = [r.stage_id for r in requests]
-    data = render_stages(requests)
-    payload = ["targets-1", llm.provider.model, llm.provider.endpoint, prompt.template, data]
-    key = hashlib.sha256(json.dumps(payload).encode()).hexdigest()
-    items = llm.cache.get(key) if llm.cache else None
-    if items is None:
-        messages = [SystemMessage(prompt.template), HumanMessage(data)]
-        try:
-            raw, items, problem = llm.structured(targets_schema(ids), messages)
-        except Exception as error:  # after the provider's retries
-            targets.problems.append(f"the wording call failed ({type(error).__name__})")
-            return targets
-        add_usage(targets.usage, raw)
-        if items is None:
-            targets.problems.append(str(problem))
-            return targets
-        if llm.cache:
-            llm.cache.put(key, items)
-    for item in items:
-        stage, text = str(item.get("stage")), " ".join(str(item.get("target", "")).split())
-        if stage in ids and 0 < len(text) <= TARGET_MAX:
-            targets.texts[stage] = text
-        else:
-            targets.problems.append(f"target for {stage!r} refused")
+    TARGETS.ask(llm, prompt.template, render_stages(requests), ids, targets)
     return targets

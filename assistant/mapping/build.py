@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
 
 from assistant import __version__
 from assistant.errors import ConfigError, MapError, ParcoursError, StaleRevisionError
@@ -32,6 +31,7 @@ from assistant.model import (
     Provenance,
     Rebase,
     Revision,
+    RevisionLog,
     Role,
     Source,
     Stage,
@@ -238,34 +238,10 @@ def previous_build(
     used = {item.id for _, item in workspace.load_map(map_id, head).items()}
     for number in range(head, 0, -1):
         path = workspace.revision_path(map_id, number)
-        if _BuildMark.model_validate_json(path.read_bytes()).is_build:
+        if RevisionLog.model_validate_json(path.read_bytes()).is_build:
             revision = workspace.load_revision(map_id, number)
             return (revision.rebase.built if revision.rebase else revision.map), used
     return None, used
-
-
-class _BuildMark(BaseModel):
-    """What says whether a revision file is a build, read without its map (the walk back to
-    the last build crosses every edit since)."""
-
-    model_config = ConfigDict(extra="ignore")
-    author: str = "system"
-    operations: list[Any] = Field(default_factory=list)
-    undoes: int | None = None
-    redoes: int | None = None
-    restores: int | None = None
-    rebase: dict[str, Any] | None = None
-
-    @property
-    def is_build(self) -> bool:
-        """`Revision.is_build`."""
-        return self.rebase is not None or (
-            self.author == "system"
-            and not self.operations
-            and self.undoes is None
-            and self.redoes is None
-            and self.restores is None
-        )
 
 
 def save_build(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from assistant.model.base import StrictModel, utc_now
 from assistant.model.journey import ItemStatus, JourneyMap, Lane, MomentKind
@@ -246,13 +246,7 @@ class Revision(StrictModel):
     @property
     def is_build(self) -> bool:
         """Made from the sources (a build or a rebuild), not from its parent's map."""
-        return self.rebase is not None or (
-            self.author == "system"
-            and not self.operations
-            and self.undoes is None
-            and self.redoes is None
-            and self.restores is None
-        )
+        return _made_from_sources(self)
 
     @model_validator(mode="after")
     def _numbered_like_its_map(self) -> Revision:
@@ -263,3 +257,41 @@ class Revision(StrictModel):
         if self.rebase is not None and len(self.rebase.origins) != len(self.operations):
             raise ValueError(f"revision {self.number}: one origin per replayed operation")
         return self
+
+
+class RebaseLog(BaseModel):
+    """`Rebase` without the extraction it holds."""
+
+    model_config = ConfigDict(extra="ignore")
+    origins: list[int] = Field(default_factory=list)
+
+
+class RevisionLog(BaseModel):
+    """A revision without its map: what a walk through the history reads (a rebuild crosses
+    every revision since the last build). `Revision` has the same fields."""
+
+    model_config = ConfigDict(extra="ignore")
+    number: int
+    parent: int | None = None
+    author: str = "system"
+    operations: list[EditOp] = Field(default_factory=list)
+    undoes: int | None = None
+    redoes: int | None = None
+    restores: int | None = None
+    rebase: RebaseLog | None = None
+
+    @property
+    def is_build(self) -> bool:
+        """`Revision.is_build`."""
+        return _made_from_sources(self)
+
+
+def _made_from_sources(revision: Revision | RevisionLog) -> bool:
+    """A build or a rebuild: the system saved it, and it points back at no other revision."""
+    return revision.rebase is not None or (
+        revision.author == "system"
+        and not revision.operations
+        and revision.undoes is None
+        and revision.redoes is None
+        and revision.restores is None
+    )
